@@ -1,0 +1,77 @@
+# Every routine task has a name here. A fresh clone needs nothing but `make test` or `make local`:
+# the first target that needs them creates the venv and installs the pinned CLI (stamp files keep it idempotent).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ENV ?= dev
+VENV := .venv
+STAMPS := .make
+# The venv and the Lambda runtime use the same Python (3.13); pyenv's copy is preferred when present.
+PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null) python3)
+PY := $(VENV)/bin/python
+CDK := node_modules/.bin/cdk
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup synth local test test-infra test-unit lint fmt bench openapi clean constraints
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMPS)/venv: requirements.txt requirements-dev.txt constraints.txt
+	@mkdir -p $(STAMPS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(STAMPS)/venv $(STAMPS)/node ## Create the venv and install the pinned CDK CLI (idempotent)
+
+synth: setup ## Synthesize every stack of ENV (dev|prod) into cdk.out
+	$(CDK) synth --all --quiet -c env=$(ENV)
+	@echo "Synthesized: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
+
+local: synth ## Today: synthesize dev and list its templates (the local cloud is issue 6, see README)
+	@echo "The local cloud (REST + WebSocket on moto, no Docker) is not built yet; cdk.out holds the dev app."
+
+test: setup lint ## Lint, then every test (infra, unit)
+	$(PY) -m pytest -q
+
+test-infra: setup ## Only the synthesized-template tests
+	$(PY) -m pytest -q tests/infra
+
+test-unit: setup ## Only the Lambda code tests on moto
+	$(PY) -m pytest -q tests/unit
+
+lint: setup ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: setup ## Format and autofix
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+openapi: setup ## Regenerate docs/openapi.json from the code
+	cd lambdas && ../$(PY) -m api.openapi ../docs/openapi.json
+
+bench: setup ## Run the benchmarks; each prints its figures
+	$(PY) bench/cold_import.py
+
+clean: ## Remove build output (keeps the venv and node_modules)
+	rm -rf cdk.out .pytest_cache .ruff_cache
+
+constraints: ## Re-pin every transitive dependency after a change to requirements*.txt
+	rm -rf .make/constraints-venv
+	$(PYTHON) -m venv .make/constraints-venv
+	.make/constraints-venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	{ echo "# Every transitive dependency, pinned. Regenerate after changing requirements*.txt: make constraints"; \
+	  .make/constraints-venv/bin/pip freeze --exclude-editable | grep -v '^pip=='; } > constraints.txt
+	rm -rf .make/constraints-venv
