@@ -1,0 +1,43 @@
+"""Reusable AWS CDK v2 constructs for serverless services: secure defaults, every default overridable.
+
+Each construct takes a frozen, keyword-only props dataclass, exposes every resource it creates as a
+public attribute, acknowledges the cdk-nag findings it accepts with a reason, and warns at synth time
+when an override weakens one of its defaults.
+"""
+
+from serverless_blocks.cognito_rest_api import CognitoRestApi, CognitoRestApiProps, InvalidRoutePathError
+from serverless_blocks.compliance import MissingReasonError, acknowledge_rule, warn_weakened_default
+from serverless_blocks.gateway_error_responses import GATEWAY_ERROR_RESPONSES, GatewayErrorResponse
+from serverless_blocks.python_function import (
+    DEFAULT_ASSET_EXCLUDES,
+    POWERTOOLS_VERSION,
+    InvalidPowertoolsVersionError,
+    PythonFunction,
+    PythonFunctionProps,
+    UnsupportedLogLevelError,
+    UnsupportedRuntimeError,
+)
+from serverless_blocks.table import Table, TableProps
+from serverless_blocks.user_directory import UserDirectory, UserDirectoryProps
+
+__all__ = [
+    "DEFAULT_ASSET_EXCLUDES",
+    "GATEWAY_ERROR_RESPONSES",
+    "POWERTOOLS_VERSION",
+    "CognitoRestApi",
+    "CognitoRestApiProps",
+    "GatewayErrorResponse",
+    "InvalidPowertoolsVersionError",
+    "InvalidRoutePathError",
+    "MissingReasonError",
+    "PythonFunction",
+    "PythonFunctionProps",
+    "Table",
+    "TableProps",
+    "UnsupportedLogLevelError",
+    "UnsupportedRuntimeError",
+    "UserDirectory",
+    "UserDirectoryProps",
+    "acknowledge_rule",
+    "warn_weakened_default",
+]

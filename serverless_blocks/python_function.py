@@ -1,0 +1,257 @@
+"""A Python Lambda function with the observability and least-privilege defaults a service team needs.
+
+Example::
+
+    fn = PythonFunction(
+        self,
+        "Handler",
+        props=PythonFunctionProps(
+            code_path="lambdas",
+            handler="api.app.handler",
+            environment={"TABLE_NAME": table.table_name},
+            service_name="orders",
+        ),
+    )
+    table.grant_read_write_data(fn.function)
+"""
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from serverless_blocks.compliance import acknowledge_rule, warn_weakened_default
+
+__all__ = [
+    "DEFAULT_ASSET_EXCLUDES",
+    "POWERTOOLS_VERSION",
+    "InvalidPowertoolsVersionError",
+    "PythonFunction",
+    "PythonFunctionProps",
+    "UnsupportedLogLevelError",
+    "UnsupportedRuntimeError",
+]
+
+# The Powertools for AWS Lambda (Python) release whose layer the function runs. It must equal the
+# aws-lambda-powertools pin so that local tests and Lambda run the same library; a test enforces this.
+POWERTOOLS_VERSION = "3.37.0"
+
+# The Powertools team publishes, in every region, one public parameter per release whose value is the ARN
+# of that release's layer, so a release number pins the layer exactly without knowing its layer version.
+_POWERTOOLS_LAYER_PARAMETER = "/aws/service/powertools/python/{architecture}/{runtime}/{version}"
+# Exact releases only: "latest" or a range would let a deployment silently change the library.
+_SEMANTIC_VERSION = re.compile(r"\d+\.\d+\.\d+")
+
+# Tests, caches and tooling state never belong in a function package; shipping them slows cold starts.
+DEFAULT_ASSET_EXCLUDES: tuple[str, ...] = (
+    "**/__pycache__",
+    "**/*.pyc",
+    "**/*.pyo",
+    "**/.pytest_cache",
+    "**/.mypy_cache",
+    "**/.ruff_cache",
+    "**/tests",
+    "**/test_*.py",
+    "**/conftest.py",
+    "**/*.egg-info",
+    "**/.venv",
+    "**/.DS_Store",
+)
+
+# Powertools and Lambda's advanced logging controls name levels differently; both must agree, or
+# Powertools warns and Lambda drops records below its own level.
+_APPLICATION_LOG_LEVELS: Mapping[str, lambda_.ApplicationLogLevel] = {
+    "DEBUG": lambda_.ApplicationLogLevel.DEBUG,
+    "INFO": lambda_.ApplicationLogLevel.INFO,
+    "WARNING": lambda_.ApplicationLogLevel.WARN,
+    "ERROR": lambda_.ApplicationLogLevel.ERROR,
+    "CRITICAL": lambda_.ApplicationLogLevel.FATAL,
+}
+_TRACING_DISABLED_CONSEQUENCE = "requests through this function no longer appear in X-Ray traces."
+
+
+class UnsupportedRuntimeError(ValueError):
+    """Raised when the runtime has no matching Powertools for AWS Lambda (Python) layer."""
+
+    def __init__(self, runtime: lambda_.Runtime) -> None:
+        super().__init__(
+            f"Runtime {runtime.name} has no Powertools for AWS Lambda (Python) layer; "
+            "choose a Python 3 runtime such as lambda_.Runtime.PYTHON_3_13."
+        )
+
+
+class InvalidPowertoolsVersionError(ValueError):
+    """Raised when the Powertools version is not an exact MAJOR.MINOR.PATCH release number."""
+
+    def __init__(self, version: str) -> None:
+        super().__init__(
+            f"Powertools version {version!r} is not an exact release such as {POWERTOOLS_VERSION!r}; "
+            "pass the MAJOR.MINOR.PATCH version pinned for aws-lambda-powertools in requirements-dev.txt."
+        )
+
+
+class UnsupportedLogLevelError(ValueError):
+    """Raised when the log level is not one that both Powertools and Lambda understand."""
+
+    def __init__(self, log_level: str) -> None:
+        super().__init__(
+            f"Log level {log_level!r} is not supported; use one of {', '.join(_APPLICATION_LOG_LEVELS)}."
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PythonFunctionProps:
+    """What to run and how; every field but the code location and handler has a secure default."""
+
+    code_path: str
+    handler: str
+    environment: Mapping[str, str] = field(default_factory=dict)
+    memory_size: int = 512
+    timeout: Duration = field(default_factory=lambda: Duration.seconds(10))
+    architecture: lambda_.Architecture = field(default_factory=lambda: lambda_.Architecture.ARM_64)
+    runtime: lambda_.Runtime = field(default_factory=lambda: lambda_.Runtime.PYTHON_3_13)
+    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+    tracing: lambda_.Tracing = lambda_.Tracing.ACTIVE
+    powertools_version: str = POWERTOOLS_VERSION
+    service_name: str | None = None
+    log_level: str = "INFO"
+    reserved_concurrent_executions: int | None = None
+    description: str | None = None
+    dead_letter_queue: sqs.IQueue | None = None
+    asset_excludes: Sequence[str] = DEFAULT_ASSET_EXCLUDES
+
+
+class PythonFunction(Construct):
+    """Lambda function on arm64 with the Powertools layer, JSON logs, X-Ray and its own log group.
+
+    The role gets no AWS-managed policy: only write access to the function's own log group and,
+    when tracing is on, the two X-Ray actions Lambda needs.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: PythonFunctionProps) -> None:
+        super().__init__(scope, construct_id)
+        application_log_level = _application_log_level(props.log_level)
+
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            retention=props.log_retention,
+            removal_policy=props.log_removal_policy,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {self.node.path}",
+        )
+        self.log_group.grant_write(self.role)
+        self.powertools_layer = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "PowertoolsLayer",
+            _powertools_layer_arn(self, props),
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            code=lambda_.Code.from_asset(props.code_path, exclude=list(props.asset_excludes)),
+            handler=props.handler,
+            runtime=props.runtime,
+            architecture=props.architecture,
+            memory_size=props.memory_size,
+            timeout=props.timeout,
+            tracing=props.tracing,
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=application_log_level,
+            layers=[self.powertools_layer],
+            environment={**_powertools_environment(props), **props.environment},
+            reserved_concurrent_executions=props.reserved_concurrent_executions,
+            description=props.description,
+            dead_letter_queue=props.dead_letter_queue,
+        )
+        self._acknowledge_findings(props)
+        self._warn_about_weakened_defaults(props)
+
+    def _acknowledge_findings(self, props: PythonFunctionProps) -> None:
+        if props.tracing != lambda_.Tracing.DISABLED:
+            acknowledge_rule(
+                self.role,
+                "AwsSolutions-IAM5[Resource::*]",
+                "X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level "
+                "permissions, so the only possible resource is '*'; the statement grants nothing else.",
+            )
+        if not _is_latest_runtime(props.runtime):
+            reason = (
+                f"The runtime is pinned to {props.runtime.name} so that the handler code, the "
+                "Powertools layer built for that interpreter and the local test environment all run "
+                "the same Python; moving to a newer runtime is a deliberate change made through the "
+                "'runtime' prop."
+            )
+            acknowledge_rule(self.function, "AwsSolutions-L1", reason)
+            acknowledge_rule(self.function, "Serverless-LambdaLatestVersion", reason)
+        if props.dead_letter_queue is None:
+            acknowledge_rule(
+                self.function,
+                "Serverless-LambdaDLQ",
+                "The function is built for synchronous callers (API Gateway, event source mappings "
+                "with their own on-failure destinations), where a dead-letter queue never receives "
+                "anything; callers that invoke it asynchronously pass 'dead_letter_queue'.",
+            )
+
+    def _warn_about_weakened_defaults(self, props: PythonFunctionProps) -> None:
+        if props.tracing == lambda_.Tracing.DISABLED:
+            warn_weakened_default(self, "tracing", _TRACING_DISABLED_CONSEQUENCE)
+        if props.log_retention == logs.RetentionDays.INFINITE:
+            warn_weakened_default(self, "log_retention", "logs are kept, and billed, forever.")
+
+
+def _application_log_level(log_level: str) -> lambda_.ApplicationLogLevel:
+    try:
+        return _APPLICATION_LOG_LEVELS[log_level.upper()]
+    except KeyError:
+        raise UnsupportedLogLevelError(log_level) from None
+
+
+def _powertools_environment(props: PythonFunctionProps) -> dict[str, str]:
+    environment = {"POWERTOOLS_LOG_LEVEL": props.log_level.upper()}
+    if props.service_name is not None:
+        environment["POWERTOOLS_SERVICE_NAME"] = props.service_name
+    return environment
+
+
+def _powertools_layer_arn(scope: Construct, props: PythonFunctionProps) -> str:
+    """Resolve, at deploy time, the ARN of the layer built for this release, interpreter and CPU architecture.
+
+    The value is a CloudFormation parameter of type AWS::SSM::Parameter::Value<String>, so synthesis
+    needs no AWS credentials, and every function of a stack shares the one parameter per layer.
+    """
+    if props.runtime.family != lambda_.RuntimeFamily.PYTHON or not props.runtime.name.startswith("python3."):
+        raise UnsupportedRuntimeError(props.runtime)
+    if not _SEMANTIC_VERSION.fullmatch(props.powertools_version):
+        raise InvalidPowertoolsVersionError(props.powertools_version)
+    parameter_name = _POWERTOOLS_LAYER_PARAMETER.format(
+        architecture=props.architecture.name,
+        runtime=props.runtime.name,
+        version=props.powertools_version,
+    )
+    return ssm.StringParameter.value_for_string_parameter(scope, parameter_name)
+
+
+def _is_latest_runtime(runtime: lambda_.Runtime) -> bool:
+    """Mirror cdk-nag's notion of 'latest': the newest runtime of the family this CDK version knows."""
+    same_family = [known for known in lambda_.Runtime.ALL if known.family == runtime.family]
+    newest = max(same_family, key=lambda known: _version_key(known.name))
+    return newest.name == runtime.name
+
+
+def _version_key(runtime_name: str) -> tuple[int, ...]:
+    return tuple(int(number) for number in re.findall(r"\d+", runtime_name))

@@ -1,0 +1,414 @@
+"""CognitoRestApi: every default in the template, every override honoured, nag- and lint-clean alone.
+
+The user pool and the functions are imported, not created, so that cdk-nag and cfn-lint see only
+what the construct itself adds to the stack.
+"""
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk.assertions import Match
+
+from serverless_blocks import (
+    GATEWAY_ERROR_RESPONSES,
+    CognitoRestApi,
+    CognitoRestApiProps,
+    InvalidRoutePathError,
+)
+from tests.infra.blocks.block_synthesis import STACK_NAME, SynthesizedBlock, synthesize, weakened_defaults
+from tests.infra.cfn_lint_check import lint_template
+from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
+
+ACCOUNT = "123456789012"
+USER_POOL_ARN = f"arn:aws:cognito-idp:us-east-1:{ACCOUNT}:userpool/us-east-1_Example"
+WEB_ACL_ARN = f"arn:aws:wafv2:us-east-1:{ACCOUNT}:regional/webacl/shared/11111111-2222-3333-4444-555555555555"
+ORIGINS = ("https://app.example.com", "https://admin.example.com")
+METHOD = "AWS::ApiGateway::Method"
+STAGE = "AWS::ApiGateway::Stage"
+GATEWAY_RESPONSE = "AWS::ApiGateway::GatewayResponse"
+# (method, path, function, public) for the routes every variant gets.
+ROUTES = (
+    ("GET", "/health", "Items", True),
+    ("GET", "/items", "Items", False),
+    ("POST", "/items", "Items", False),
+    ("GET", "/items/{itemId}", "Items", False),
+    ("GET", "/reports", "Reports", False),
+)
+
+
+def _imported_function(stack: Stack, name: str) -> lambda_.IFunction:
+    return lambda_.Function.from_function_attributes(
+        stack,
+        name,
+        function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}",
+        same_environment=True,
+    )
+
+
+def _build_api(stack: Stack, **overrides: Any) -> CognitoRestApi:
+    user_pool = cognito.UserPool.from_user_pool_arn(stack, "Pool", USER_POOL_ARN)
+    api = CognitoRestApi(stack, "Api", props=CognitoRestApiProps(user_pool=user_pool, **overrides))
+    functions = {name: _imported_function(stack, name) for name in {route[2] for route in ROUTES}}
+    for method, path, function, public in ROUTES:
+        api.add_route(method, path, functions[function], public=public)
+    return api
+
+
+@pytest.fixture(scope="module")
+def default(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedBlock[CognitoRestApi]:
+    return synthesize(_build_api, tmp_path_factory.mktemp("default"))
+
+
+@pytest.fixture(scope="module")
+def overridden(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedBlock[CognitoRestApi]:
+    def build(stack: Stack) -> CognitoRestApi:
+        return _build_api(
+            stack,
+            api_name="items-api",
+            description="Items for the example app",
+            stage_name="prod",
+            throttling_rate_limit=10,
+            throttling_burst_limit=20,
+            cors_allow_origins=ORIGINS,
+            cors_allow_headers=("Content-Type", "Authorization", "Idempotency-Key"),
+            access_log_retention=logs.RetentionDays.ONE_WEEK,
+            access_log_removal_policy=RemovalPolicy.DESTROY,
+            tracing_enabled=False,
+            metrics_enabled=False,
+            logging_level=apigw.MethodLoggingLevel.INFO,
+            endpoint_type=apigw.EndpointType.EDGE,
+            cloud_watch_role=False,
+            web_acl_arn=WEB_ACL_ARN,
+        )
+
+    return synthesize(build, tmp_path_factory.mktemp("overridden"))
+
+
+@pytest.fixture(scope="module")
+def single_origin(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedBlock[CognitoRestApi]:
+    def build(stack: Stack) -> CognitoRestApi:
+        return _build_api(stack, cors_allow_origins=ORIGINS[:1])
+
+    return synthesize(build, tmp_path_factory.mktemp("single_origin"))
+
+
+def _logical_id(synthesized: SynthesizedBlock[CognitoRestApi], construct: Any) -> str:
+    return synthesized.stack.get_logical_id(construct.node.default_child)
+
+
+def _methods(synthesized: SynthesizedBlock[CognitoRestApi], http_method: str) -> list[dict[str, Any]]:
+    return [
+        resource["Properties"]
+        for resource in synthesized.template.find_resources(METHOD).values()
+        if resource["Properties"]["HttpMethod"] == http_method
+    ]
+
+
+def _gateway_responses(synthesized: SynthesizedBlock[CognitoRestApi]) -> dict[str, dict[str, Any]]:
+    return {
+        resource["Properties"]["ResponseType"]: resource["Properties"]
+        for resource in synthesized.template.find_resources(GATEWAY_RESPONSE).values()
+    }
+
+
+def _rendered_body(template: str) -> Any:
+    """Render the body as API Gateway would, with a message that needs JSON escaping."""
+    return json.loads(template.replace("$context.error.messageString", json.dumps('Say "hi"')))
+
+
+def test_default_stage_throttles_traces_and_logs_errors_without_bodies(
+    default: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    default.template.has_resource_properties(
+        STAGE,
+        {
+            "StageName": "v1",
+            "TracingEnabled": True,
+            "MethodSettings": [
+                {
+                    "HttpMethod": "*",
+                    "ResourcePath": "/*",
+                    "ThrottlingRateLimit": 50,
+                    "ThrottlingBurstLimit": 100,
+                    "LoggingLevel": "ERROR",
+                    "DataTraceEnabled": False,
+                    "MetricsEnabled": True,
+                }
+            ],
+        },
+    )
+
+
+def test_default_access_logs_are_json_in_their_own_log_group(
+    default: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    log_group_id = _logical_id(default, default.block.access_log_group)
+    (stage,) = default.template.find_resources(STAGE).values()
+    access_log = stage["Properties"]["AccessLogSetting"]
+    assert access_log["DestinationArn"] == {"Fn::GetAtt": [log_group_id, "Arn"]}
+    assert json.loads(access_log["Format"])["caller"] == "$context.authorizer.claims.sub"
+    default.template.has_resource(
+        "AWS::Logs::LogGroup",
+        {"Properties": {"RetentionInDays": 30}, "DeletionPolicy": "Retain"},
+    )
+
+
+def test_default_api_is_regional_with_a_generated_name(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    default.template.has_resource_properties(
+        "AWS::ApiGateway::RestApi",
+        {
+            "EndpointConfiguration": {"Types": ["REGIONAL"]},
+            "Name": Match.string_like_regexp(rf"^{STACK_NAME}Api"),
+            "Description": Match.absent(),
+        },
+    )
+
+
+def test_default_authorizer_trusts_the_user_pool(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    default.template.has_resource_properties(
+        "AWS::ApiGateway::Authorizer",
+        {
+            "Type": "COGNITO_USER_POOLS",
+            "ProviderARNs": [USER_POOL_ARN],
+            "IdentitySource": "method.request.header.Authorization",
+        },
+    )
+
+
+def test_routes_require_the_authorizer_unless_declared_public(
+    default: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    authorizer_id = default.stack.get_logical_id(default.block.authorizer.node.default_child)
+    validator_id = default.stack.get_logical_id(default.block.request_validator.node.default_child)
+    methods = _methods(default, "GET") + _methods(default, "POST")
+    assert len(methods) == len(ROUTES)
+    public = [method for method in methods if method["AuthorizationType"] == "NONE"]
+    protected = [method for method in methods if method["AuthorizationType"] == "COGNITO_USER_POOLS"]
+    assert len(public) == 1
+    assert len(protected) == len(ROUTES) - 1
+    assert all(method["AuthorizerId"] == {"Ref": authorizer_id} for method in protected)
+    assert all(method["RequestValidatorId"] == {"Ref": validator_id} for method in methods)
+    assert all(method["Integration"]["Type"] == "AWS_PROXY" for method in methods)
+
+
+def test_route_paths_create_each_resource_once(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    paths = sorted(
+        resource["Properties"]["PathPart"]
+        for resource in default.template.find_resources("AWS::ApiGateway::Resource").values()
+    )
+    assert paths == ["health", "items", "reports", "{itemId}"]
+
+
+def test_one_invoke_permission_per_route_and_none_for_test_invoke(
+    default: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    permissions = default.template.find_resources("AWS::Lambda::Permission").values()
+    source_arns = [json.dumps(permission["Properties"]["SourceArn"]) for permission in permissions]
+    assert len(source_arns) == len(ROUTES)
+    assert not any("test-invoke-stage" in arn for arn in source_arns)
+
+
+def test_request_validator_checks_parameters_and_bodies(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    default.template.has_resource_properties(
+        "AWS::ApiGateway::RequestValidator",
+        {"ValidateRequestParameters": True, "ValidateRequestBody": True},
+    )
+
+
+def test_every_gateway_error_has_the_json_shape(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    responses = _gateway_responses(default)
+    assert len(responses) == len(GATEWAY_ERROR_RESPONSES)
+    for expected in GATEWAY_ERROR_RESPONSES:
+        response = responses[expected.response_type.response_type]
+        assert response.get("StatusCode") == expected.status_code
+        body = _rendered_body(response["ResponseTemplates"]["application/json"])
+        assert body == {"error": expected.error, "message": 'Say "hi"'}
+        assert "ResponseParameters" not in response
+
+
+def test_required_error_codes_are_mapped(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    responses = _gateway_responses(default)
+    assert {
+        response_type: (responses[response_type]["StatusCode"], _error_code(responses[response_type]))
+        for response_type in ("UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED", "REQUEST_TOO_LARGE")
+    } == {
+        "UNAUTHORIZED": ("401", "unauthorized"),
+        "ACCESS_DENIED": ("403", "forbidden"),
+        "THROTTLED": ("429", "throttled"),
+        "REQUEST_TOO_LARGE": ("413", "payload_too_large"),
+    }
+    assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+
+
+def _error_code(response: dict[str, Any]) -> str:
+    return _rendered_body(response["ResponseTemplates"]["application/json"])["error"]
+
+
+def test_default_has_no_cors_preflight(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    assert _methods(default, "OPTIONS") == []
+
+
+def test_default_sets_up_the_execution_log_role_and_keeps_it(
+    default: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    default.template.has_resource("AWS::ApiGateway::Account", {"DeletionPolicy": "Retain"})
+    default.template.has_resource_properties(
+        "AWS::IAM::Role",
+        {"ManagedPolicyArns": [Match.object_like({"Fn::Join": Match.any_value()})]},
+    )
+
+
+def test_default_has_no_web_acl(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    default.template.resource_count_is("AWS::WAFv2::WebACLAssociation", 0)
+    assert default.block.web_acl_association is None
+
+
+def test_default_exposes_its_resources(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    block = default.block
+    assert isinstance(block.api, apigw.RestApi)
+    assert isinstance(block.authorizer, apigw.CognitoUserPoolsAuthorizer)
+    assert block.stage.node.path == block.api.deployment_stage.node.path
+    assert isinstance(block.access_log_group, logs.LogGroup)
+    assert block.url == block.api.url
+
+
+def test_default_is_nag_clean_with_justified_acknowledgments(
+    default: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    assert_nag_clean(default.nag_findings)
+    assert_acknowledgments_justified(default.stack)
+    by_rule = {(ack.rule_id, ack.construct_path.split("/")[-2]) for ack in acknowledgments(default.stack)}
+    assert ("AwsSolutions-APIG4", "health") in by_rule
+    assert ("AwsSolutions-COG4", "health") in by_rule
+    assert {rule for rule, _ in by_rule} == {
+        "AwsSolutions-APIG3",
+        "AwsSolutions-APIG4",
+        "AwsSolutions-COG4",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AmazonAPIGatewayPushToCloudWatchLogs]",
+    }
+
+
+def test_default_template_is_cfn_lint_clean(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    assert lint_template(default.template.to_json()) == []
+
+
+def test_default_warns_about_nothing(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    assert weakened_defaults(default.stack) == set()
+
+
+def test_override_stage_settings(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
+    overridden.template.has_resource_properties(
+        STAGE,
+        {
+            "StageName": "prod",
+            "TracingEnabled": False,
+            "MethodSettings": [
+                Match.object_like(
+                    {
+                        "ThrottlingRateLimit": 10,
+                        "ThrottlingBurstLimit": 20,
+                        "LoggingLevel": "INFO",
+                        "MetricsEnabled": False,
+                        "DataTraceEnabled": False,
+                    }
+                )
+            ],
+        },
+    )
+
+
+def test_override_api_name_description_and_endpoint(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
+    overridden.template.has_resource_properties(
+        "AWS::ApiGateway::RestApi",
+        {
+            "Name": "items-api",
+            "Description": "Items for the example app",
+            "EndpointConfiguration": {"Types": ["EDGE"]},
+        },
+    )
+
+
+def test_override_access_log_retention_and_removal(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
+    overridden.template.has_resource(
+        "AWS::Logs::LogGroup",
+        {"Properties": {"RetentionInDays": 7}, "DeletionPolicy": "Delete"},
+    )
+
+
+def test_override_without_cloud_watch_role_leaves_account_settings_alone(
+    overridden: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    overridden.template.resource_count_is("AWS::ApiGateway::Account", 0)
+    overridden.template.resource_count_is("AWS::IAM::Role", 0)
+
+
+def test_override_cors_preflight_on_every_resource(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
+    preflights = _methods(overridden, "OPTIONS")
+    assert len(preflights) == len(["/", "/health", "/items", "/items/{itemId}", "/reports"])
+    assert all(method["AuthorizationType"] == "NONE" for method in preflights)
+    allowed_headers = preflights[0]["Integration"]["IntegrationResponses"][0]["ResponseParameters"][
+        "method.response.header.Access-Control-Allow-Headers"
+    ]
+    assert allowed_headers == "'Content-Type,Authorization,Idempotency-Key'"
+
+
+def test_override_gateway_errors_echo_an_allowed_origin(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
+    for response in _gateway_responses(overridden).values():
+        assert response["ResponseParameters"] == {
+            "gatewayresponse.header.Access-Control-Allow-Origin": "method.request.header.origin",
+            "gatewayresponse.header.Vary": "'Origin'",
+        }
+
+
+def test_single_origin_gateway_errors_name_that_origin(
+    single_origin: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    for response in _gateway_responses(single_origin).values():
+        assert response["ResponseParameters"] == {
+            "gatewayresponse.header.Access-Control-Allow-Origin": f"'{ORIGINS[0]}'"
+        }
+
+
+def test_single_origin_variant_is_nag_clean(single_origin: SynthesizedBlock[CognitoRestApi]) -> None:
+    assert_nag_clean(single_origin.nag_findings)
+
+
+def test_override_web_acl_is_associated_with_the_stage(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
+    stage_id = _logical_id(overridden, overridden.block.stage)
+    (association,) = overridden.template.find_resources("AWS::WAFv2::WebACLAssociation").values()
+    assert association["Properties"]["WebACLArn"] == WEB_ACL_ARN
+    assert {"Ref": stage_id} in association["Properties"]["ResourceArn"]["Fn::Join"][1]
+    assert "AwsSolutions-APIG3" not in {finding.rule_id for finding in overridden.nag_findings}
+    assert "AwsSolutions-APIG3" not in {ack.rule_id for ack in acknowledgments(overridden.stack)}
+
+
+def test_override_warns_about_each_weakened_default(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
+    assert weakened_defaults(overridden.stack) == {"tracing_enabled"}
+
+
+def test_wildcard_origin_and_silenced_logs_warn() -> None:
+    stack = Stack()
+    api = _build_api(stack, cors_allow_origins=("*",), logging_level=apigw.MethodLoggingLevel.OFF)
+    assert weakened_defaults(api) == {"cors_allow_origins", "logging_level"}
+
+
+def test_route_path_must_be_absolute() -> None:
+    stack = Stack()
+    api = _build_api(stack)
+    with pytest.raises(InvalidRoutePathError, match="must start with '/'"):
+        api.add_route("GET", "items", _imported_function(stack, "Other"))
+
+
+def test_add_route_returns_the_method_it_created() -> None:
+    stack = Stack()
+    api = _build_api(stack)
+    method = api.add_route("DELETE", "/items/{itemId}", _imported_function(stack, "Other"))
+    assert isinstance(method, apigw.Method)
+    assert (method.http_method, method.resource.path) == ("DELETE", "/items/{itemId}")

@@ -1,0 +1,322 @@
+"""PythonFunction: every default in the template, every override honoured, nag- and lint-clean alone."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.assertions import Match, Template
+from aws_lambda_powertools.shared.version import VERSION as INSTALLED_POWERTOOLS_VERSION
+
+from serverless_blocks import (
+    POWERTOOLS_VERSION,
+    InvalidPowertoolsVersionError,
+    PythonFunction,
+    PythonFunctionProps,
+    UnsupportedLogLevelError,
+    UnsupportedRuntimeError,
+)
+from tests.infra.blocks.block_synthesis import SynthesizedBlock, synthesize, weakened_defaults
+from tests.infra.cfn_lint_check import lint_template
+from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
+
+FUNCTION = "AWS::Lambda::Function"
+SSM_STRING_PARAMETER = "AWS::SSM::Parameter::Value<String>"
+OVERRIDDEN_POWERTOOLS_VERSION = "3.30.0"
+XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
+SHIPPED_FILE = "handler.py"
+EXCLUDED_BY_DEFAULT = ("tests", "__pycache__", ".pytest_cache", "conftest.py")
+
+
+@pytest.fixture(scope="module")
+def code_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A handler package with the clutter a developer's checkout really has next to the code."""
+    root = tmp_path_factory.mktemp("code")
+    (root / SHIPPED_FILE).write_text("def handler(event, context):\n    return {}\n")
+    (root / "conftest.py").write_text("")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_handler.py").write_text("def test_nothing():\n    pass\n")
+    (root / "__pycache__").mkdir()
+    (root / "__pycache__" / "handler.cpython-313.pyc").write_bytes(b"\x00")
+    (root / ".pytest_cache").mkdir()
+    (root / ".pytest_cache" / "README.md").write_text("cache")
+    (root / "NOTES.md").write_text("not code")
+    return root
+
+
+@pytest.fixture(scope="module")
+def default(code_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> SynthesizedBlock[PythonFunction]:
+    def build(stack: Stack) -> PythonFunction:
+        props = PythonFunctionProps(
+            code_path=str(code_dir),
+            handler="handler.handler",
+            environment={"TABLE_NAME": "things"},
+            service_name="things",
+        )
+        return PythonFunction(stack, "Fn", props=props)
+
+    return synthesize(build, tmp_path_factory.mktemp("default"))
+
+
+@pytest.fixture(scope="module")
+def overridden(code_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> SynthesizedBlock[PythonFunction]:
+    def build(stack: Stack) -> PythonFunction:
+        props = PythonFunctionProps(
+            code_path=str(code_dir),
+            handler="handler.handler",
+            environment={"POWERTOOLS_LOG_LEVEL": "ERROR"},
+            memory_size=1024,
+            timeout=Duration.seconds(30),
+            architecture=lambda_.Architecture.X86_64,
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            log_retention=logs.RetentionDays.INFINITE,
+            log_removal_policy=RemovalPolicy.DESTROY,
+            tracing=lambda_.Tracing.DISABLED,
+            powertools_version=OVERRIDDEN_POWERTOOLS_VERSION,
+            log_level="debug",
+            reserved_concurrent_executions=5,
+            description="Overridden function",
+            dead_letter_queue=sqs.Queue(stack, "Dlq"),
+            asset_excludes=("*.md",),
+        )
+        return PythonFunction(stack, "Fn", props=props)
+
+    return synthesize(build, tmp_path_factory.mktemp("overridden"))
+
+
+def _function(synthesized: SynthesizedBlock[PythonFunction]) -> dict[str, Any]:
+    (function,) = synthesized.template.find_resources(FUNCTION).values()
+    return function["Properties"]
+
+
+def _policy_statements(synthesized: SynthesizedBlock[PythonFunction]) -> list[dict[str, Any]]:
+    (policy,) = synthesized.template.find_resources("AWS::IAM::Policy").values()
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def _layer_parameter_names(template: Template) -> list[str]:
+    """Follow each function's layer reference to the public SSM parameter CloudFormation resolves it from."""
+    parameters = template.to_json()["Parameters"]
+    names: list[str] = []
+    for function in template.find_resources(FUNCTION).values():
+        (layer,) = function["Properties"]["Layers"]
+        parameter = parameters[layer["Ref"]]
+        assert parameter["Type"] == SSM_STRING_PARAMETER
+        names.append(parameter["Default"])
+    return names
+
+
+def _props(code_dir: Path, **overrides: Any) -> PythonFunctionProps:
+    return PythonFunctionProps(code_path=str(code_dir), handler="handler.handler", **overrides)
+
+
+def _staged_files(synthesized: SynthesizedBlock[PythonFunction]) -> set[str]:
+    asset_hash = _function(synthesized)["Code"]["S3Key"].removesuffix(".zip")
+    staged = synthesized.assembly_dir / f"asset.{asset_hash}"
+    return {path.relative_to(staged).parts[0] for path in staged.rglob("*")}
+
+
+def test_default_runtime_sizing_and_tracing(default: SynthesizedBlock[PythonFunction]) -> None:
+    default.template.has_resource_properties(
+        FUNCTION,
+        {
+            "Runtime": "python3.13",
+            "Architectures": ["arm64"],
+            "MemorySize": 512,
+            "Timeout": 10,
+            "Handler": "handler.handler",
+            "TracingConfig": {"Mode": "Active"},
+            "ReservedConcurrentExecutions": Match.absent(),
+            "DeadLetterConfig": Match.absent(),
+            "Description": Match.absent(),
+        },
+    )
+
+
+def test_default_logs_json_to_its_own_log_group(default: SynthesizedBlock[PythonFunction]) -> None:
+    log_group_id = default.stack.get_logical_id(default.block.log_group.node.default_child)
+    default.template.has_resource_properties(
+        FUNCTION,
+        {
+            "LoggingConfig": {
+                "LogFormat": "JSON",
+                "ApplicationLogLevel": "INFO",
+                "LogGroup": {"Ref": log_group_id},
+            }
+        },
+    )
+    default.template.has_resource(
+        "AWS::Logs::LogGroup",
+        {"Properties": {"RetentionInDays": 30}, "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"},
+    )
+
+
+def test_default_powertools_environment_is_merged_with_the_callers(
+    default: SynthesizedBlock[PythonFunction],
+) -> None:
+    assert _function(default)["Environment"]["Variables"] == {
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "POWERTOOLS_SERVICE_NAME": "things",
+        "TABLE_NAME": "things",
+    }
+
+
+def test_default_layer_is_resolved_at_deploy_time_from_the_pinned_releases_ssm_parameter(
+    default: SynthesizedBlock[PythonFunction],
+) -> None:
+    assert _layer_parameter_names(default.template) == [
+        "/aws/service/powertools/python/arm64/python3.13/3.37.0"
+    ]
+
+
+def test_default_role_has_no_managed_policy_and_only_log_and_trace_permissions(
+    default: SynthesizedBlock[PythonFunction],
+) -> None:
+    log_group_id = default.stack.get_logical_id(default.block.log_group.node.default_child)
+    default.template.has_resource_properties("AWS::IAM::Role", {"ManagedPolicyArns": Match.absent()})
+    assert _policy_statements(default) == [
+        {"Action": LOG_ACTIONS, "Effect": "Allow", "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]}},
+        {"Action": XRAY_ACTIONS, "Effect": "Allow", "Resource": "*"},
+    ]
+
+
+def test_default_asset_leaves_tests_and_caches_out(default: SynthesizedBlock[PythonFunction]) -> None:
+    staged = _staged_files(default)
+    assert SHIPPED_FILE in staged
+    assert staged.isdisjoint(EXCLUDED_BY_DEFAULT)
+
+
+def test_default_exposes_the_resources_it_creates(default: SynthesizedBlock[PythonFunction]) -> None:
+    assert isinstance(default.block.function, lambda_.Function)
+    assert isinstance(default.block.log_group, logs.LogGroup)
+    assert isinstance(default.block.role, iam.Role)
+    assert default.block.function.role is default.block.role
+
+
+def test_default_is_nag_clean_with_justified_acknowledgments(
+    default: SynthesizedBlock[PythonFunction],
+) -> None:
+    assert_nag_clean(default.nag_findings)
+    assert_acknowledgments_justified(default.stack)
+    assert {ack.rule_id for ack in acknowledgments(default.stack)} == {
+        "AwsSolutions-IAM5[Resource::*]",
+        "AwsSolutions-L1",
+        "Serverless-LambdaLatestVersion",
+        "Serverless-LambdaDLQ",
+    }
+
+
+def test_default_template_is_cfn_lint_clean(default: SynthesizedBlock[PythonFunction]) -> None:
+    assert lint_template(default.template.to_json()) == []
+
+
+def test_default_warns_about_nothing(default: SynthesizedBlock[PythonFunction]) -> None:
+    assert weakened_defaults(default.stack) == set()
+
+
+def test_override_runtime_sizing_and_concurrency(overridden: SynthesizedBlock[PythonFunction]) -> None:
+    overridden.template.has_resource_properties(
+        FUNCTION,
+        {
+            "Runtime": "python3.12",
+            "Architectures": ["x86_64"],
+            "MemorySize": 1024,
+            "Timeout": 30,
+            "ReservedConcurrentExecutions": 5,
+            "Description": "Overridden function",
+            "TracingConfig": Match.absent(),
+            "DeadLetterConfig": {"TargetArn": Match.any_value()},
+            "LoggingConfig": Match.object_like({"ApplicationLogLevel": "DEBUG"}),
+        },
+    )
+
+
+def test_override_layer_follows_runtime_architecture_and_version(
+    overridden: SynthesizedBlock[PythonFunction],
+) -> None:
+    assert _layer_parameter_names(overridden.template) == [
+        f"/aws/service/powertools/python/x86_64/python3.12/{OVERRIDDEN_POWERTOOLS_VERSION}"
+    ]
+
+
+def test_override_environment_wins_over_construct_defaults(
+    overridden: SynthesizedBlock[PythonFunction],
+) -> None:
+    assert _function(overridden)["Environment"]["Variables"] == {"POWERTOOLS_LOG_LEVEL": "ERROR"}
+
+
+def test_override_log_group_retention_and_removal(overridden: SynthesizedBlock[PythonFunction]) -> None:
+    overridden.template.has_resource(
+        "AWS::Logs::LogGroup",
+        {"Properties": Match.absent(), "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"},
+    )
+
+
+def test_override_grants_the_dead_letter_queue_and_no_xray(
+    overridden: SynthesizedBlock[PythonFunction],
+) -> None:
+    actions = [statement["Action"] for statement in _policy_statements(overridden)]
+    assert actions == [LOG_ACTIONS, "sqs:SendMessage"]
+
+
+def test_override_asset_excludes_replace_the_defaults(overridden: SynthesizedBlock[PythonFunction]) -> None:
+    staged = _staged_files(overridden)
+    assert "NOTES.md" not in staged
+    assert {"tests", "conftest.py"} <= staged
+
+
+def test_override_warns_about_each_weakened_default(overridden: SynthesizedBlock[PythonFunction]) -> None:
+    assert weakened_defaults(overridden.stack) == {"tracing", "log_retention"}
+
+
+def test_override_drops_acknowledgments_that_no_longer_apply(
+    overridden: SynthesizedBlock[PythonFunction],
+) -> None:
+    acknowledged = {ack.rule_id for ack in acknowledgments(overridden.stack)}
+    assert acknowledged.isdisjoint({"AwsSolutions-IAM5[Resource::*]", "Serverless-LambdaDLQ"})
+
+
+def test_functions_of_a_stack_share_one_parameter_per_layer(code_dir: Path) -> None:
+    stack = Stack()
+    PythonFunction(stack, "First", props=_props(code_dir))
+    PythonFunction(stack, "Second", props=_props(code_dir))
+    PythonFunction(stack, "OnX86", props=_props(code_dir, architecture=lambda_.Architecture.X86_64))
+    template = Template.from_stack(stack)
+
+    first, second, on_x86 = _layer_parameter_names(template)
+    assert first == second != on_x86
+    powertools_parameters = {"Default": Match.string_like_regexp(r"^/aws/service/powertools/")}
+    assert len(template.find_parameters("*", powertools_parameters)) == 2
+
+
+def test_default_powertools_version_matches_the_installed_library() -> None:
+    assert POWERTOOLS_VERSION == INSTALLED_POWERTOOLS_VERSION, (
+        f"PythonFunction deploys the Powertools {POWERTOOLS_VERSION} layer but the tests run "
+        f"aws-lambda-powertools {INSTALLED_POWERTOOLS_VERSION}; bump both POWERTOOLS_VERSION in "
+        "serverless_blocks/python_function.py and the aws-lambda-powertools pin in requirements-dev.txt "
+        "to the same release."
+    )
+
+
+@pytest.mark.parametrize("version", ["latest", "3.37", "v3.37.0", "3.37.0rc1", " 3.37.0"])
+def test_powertools_version_that_is_not_an_exact_release_is_refused(code_dir: Path, version: str) -> None:
+    props = _props(code_dir, powertools_version=version)
+    with pytest.raises(InvalidPowertoolsVersionError, match=r"MAJOR\.MINOR\.PATCH"):
+        PythonFunction(Stack(), "Fn", props=props)
+
+
+def test_unknown_log_level_is_refused(code_dir: Path) -> None:
+    props = _props(code_dir, log_level="VERBOSE")
+    with pytest.raises(UnsupportedLogLevelError, match="DEBUG, INFO, WARNING, ERROR, CRITICAL"):
+        PythonFunction(Stack(), "Fn", props=props)
+
+
+def test_non_python_runtime_is_refused(code_dir: Path) -> None:
+    props = _props(code_dir, runtime=lambda_.Runtime.NODEJS_22_X)
+    with pytest.raises(UnsupportedRuntimeError, match=r"nodejs22\.x"):
+        PythonFunction(Stack(), "Fn", props=props)
