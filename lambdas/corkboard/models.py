@@ -1,0 +1,98 @@
+"""Corkboard's stored records (boards, memberships, tasks) and where each lives in the single table.
+
+Key layout (see docs and ``corkboard.table_design`` for the attribute names)::
+
+    Board       pk=BOARD#{board_id}  sk=META
+    Membership  pk=BOARD#{board_id}  sk=MEMBER#{user_id}   gsi1pk=USER#{user_id}  gsi1sk=BOARD#{board_id}
+    Task        pk=BOARD#{board_id}  sk=TASK#{task_id}
+
+A board and everything on it share one partition, so a board reads and deletes with Queries alone.
+Timestamps are timezone-aware and normalised to UTC; they are stored as ISO-8601 strings.
+"""
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, Field
+
+from corkboard.ids import new_ulid
+from corkboard.odm import Model
+from corkboard.table_design import GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY
+
+__all__ = ["Board", "Membership", "Role", "Task", "TaskStatus", "UtcDatetime", "utc_now"]
+
+_BOARD_PARTITION = "BOARD#{board_id}"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    EDITOR = "editor"
+    VIEWER = "viewer"
+
+
+class TaskStatus(StrEnum):
+    TODO = "todo"
+    DOING = "doing"
+    DONE = "done"
+
+
+class _Timestamped(Model):
+    """Abstract: records that remember when they were created and stamp ``updated_at`` on every save."""
+
+    created_at: UtcDatetime = Field(default_factory=utc_now, frozen=True)
+    updated_at: UtcDatetime = Field(default_factory=utc_now)
+
+    def before_save(self) -> None:
+        self.updated_at = utc_now()
+
+
+class Board(
+    _Timestamped,
+    keys={PARTITION_KEY: _BOARD_PARTITION, SORT_KEY: "META"},
+    version_field="version",
+):
+    board_id: str = Field(default_factory=new_ulid, frozen=True)
+    name: str = Field(min_length=1)
+    description: str = ""
+    owner_id: str = Field(frozen=True)
+    version: int = Field(default=0, ge=0, description="0 until first saved; +1 on every save.")
+
+
+class Membership(
+    Model,
+    keys={
+        PARTITION_KEY: _BOARD_PARTITION,
+        SORT_KEY: "MEMBER#{user_id}",
+        GSI1_PARTITION_KEY: "USER#{user_id}",
+        GSI1_SORT_KEY: _BOARD_PARTITION,
+    },
+    version_field="version",
+):
+    board_id: str = Field(frozen=True)
+    user_id: str = Field(frozen=True)
+    role: Role
+    added_at: UtcDatetime = Field(default_factory=utc_now, frozen=True)
+    version: int = Field(default=0, ge=0, description="0 until first saved; +1 on every save.")
+
+
+class Task(
+    _Timestamped,
+    keys={PARTITION_KEY: _BOARD_PARTITION, SORT_KEY: "TASK#{task_id}"},
+    version_field="version",
+):
+    board_id: str = Field(frozen=True)
+    task_id: str = Field(default_factory=new_ulid, frozen=True)
+    title: str = Field(min_length=1)
+    description: str = ""
+    status: TaskStatus = TaskStatus.TODO
+    assignee: str | None = None
+    due_date: date | None = None
+    version: int = Field(default=0, ge=0, description="0 until first saved; +1 on every save.")

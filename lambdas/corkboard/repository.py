@@ -1,0 +1,211 @@
+"""Corkboard's data access: the only code that talks to DynamoDB.
+
+Every request path is a GetItem, a Query, a BatchGetItem/BatchWriteItem or a transaction; there is no
+Scan. Reads of the main table are strongly consistent, because the API promises read-your-writes: a client
+that has just saved version 3 must never read version 2 back and then get a spurious 409. (GSI1, behind
+``list_boards_for_user``, is eventually consistent by nature: a new board can take a moment to appear.)
+
+Lists are newest-first (ids are ULIDs, so key order is creation order) and page with opaque cursors that
+are signed for one list: the scope names the list kind, the partition and the filter, so a cursor from
+board A's task list is refused on board B's with InvalidCursorError.
+
+Errors are the model layer's: ItemNotFoundError, VersionConflictError (with ``current_version``),
+ConditionFailedError, InvalidChangeError, InvalidCursorError, ThrottledError (with ``retry_after_seconds``).
+"""
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from corkboard import settings
+from corkboard.models import Board, Membership, Role, Task, TaskStatus
+from corkboard.odm import (
+    Attr,
+    ConditionBase,
+    CursorCodec,
+    IndexSchema,
+    Key,
+    Page,
+    Query,
+    Table,
+    TableSchema,
+    WriteOp,
+)
+from corkboard.table_design import (
+    GSI1_NAME,
+    GSI1_PARTITION_KEY,
+    GSI1_SORT_KEY,
+    PARTITION_KEY,
+    SORT_KEY,
+    TTL_ATTRIBUTE,
+)
+
+__all__ = ["TABLE_SCHEMA", "CorkboardRepository", "Page"]
+
+TABLE_SCHEMA = TableSchema(
+    partition_key=PARTITION_KEY,
+    sort_key=SORT_KEY,
+    indexes={GSI1_NAME: IndexSchema(GSI1_PARTITION_KEY, GSI1_SORT_KEY)},
+    ttl_attribute=TTL_ATTRIBUTE,
+)
+
+# Attachment records (sk=ATTACH#{task_id}#{attachment_id}, see docs) go when their task goes.
+_TASK_ATTACHMENTS_PREFIX = "ATTACH#{task_id}#"
+
+
+class CorkboardRepository:
+    """Boards, memberships and tasks, stored in the main table.
+
+    The table name and cursor key default to :mod:`corkboard.settings`; both are resolved on first use, so
+    constructing a repository at import time touches neither the environment nor the network.
+    """
+
+    def __init__(
+        self, table_name: str | None = None, cursor_key: bytes | None = None, client: Any = None
+    ) -> None:
+        self._table_name = table_name
+        self._cursor_key: bytes | Callable[[], bytes] = (
+            settings.cursor_key if cursor_key is None else cursor_key
+        )
+        self._client = client
+
+    @cached_property
+    def _table(self) -> Table:
+        name = self._table_name or settings.table_name()
+        return Table(name, TABLE_SCHEMA, client=self._client, cursors=CursorCodec(self._cursor_key))
+
+    def create_board(self, *, name: str, description: str, owner_id: str) -> Board:
+        """A new board and its owner's membership, written in one transaction."""
+        board = Board(name=name, description=description, owner_id=owner_id)
+        owner = Membership(board_id=board.board_id, user_id=owner_id, role=Role.OWNER)
+        board_write = self._table.save_op(board)
+        self._table.transact_write([board_write, self._table.save_op(owner)])
+        return board_write.model
+
+    def get_board(self, board_id: str) -> Board | None:
+        return self._table.get(Board, {"board_id": board_id}, consistent=True)
+
+    def update_board(self, board_id: str, *, expected_version: int, changes: Mapping[str, Any]) -> Board:
+        return self._table.update(Board, {"board_id": board_id}, changes, expected_version=expected_version)
+
+    def delete_board(self, board_id: str) -> int:
+        """Delete a board and everything in its partition; returns the number of items deleted.
+
+        The board item goes first: memberships and tasks are only ever added in a transaction that checks
+        the board exists, so once it is gone nothing new can land in the partition while we empty it.
+        """
+        self._table.delete(Board, {"board_id": board_id})
+        partition = Board.render_key(PARTITION_KEY, {"board_id": board_id})
+        return 1 + self._table.delete_all(Key(PARTITION_KEY).eq(partition))
+
+    def list_boards_for_user(self, user_id: str, *, limit: int, cursor: str | None) -> Page[Board]:
+        """The boards ``user_id`` is a member of, newest first: a GSI1 Query, then one BatchGetItem."""
+        user_partition = Membership.render_key(GSI1_PARTITION_KEY, {"user_id": user_id})
+        query = Query(
+            Key(GSI1_PARTITION_KEY).eq(user_partition)
+            & Key(GSI1_SORT_KEY).begins_with(Membership.key_prefix(GSI1_SORT_KEY)),
+            scope=_scope("boards-of-user", user_id),
+            index=GSI1_NAME,
+            descending=True,
+        )
+        memberships = self._table.page(Membership, query, limit=limit, cursor=cursor)
+        keys = [{"board_id": membership.board_id} for membership in memberships.items]
+        return Page(self._table.batch_get(Board, keys, consistent=True), memberships.next_cursor)
+
+    def get_membership(self, board_id: str, user_id: str) -> Membership | None:
+        return self._table.get(Membership, {"board_id": board_id, "user_id": user_id}, consistent=True)
+
+    def put_membership(self, board_id: str, user_id: str, role: Role) -> Membership:
+        """Add a member or change their role (version +1), in a transaction that checks the board exists.
+
+        A concurrent change to the same membership makes this raise VersionConflictError rather than
+        silently overwrite it.
+        """
+        current = self.get_membership(board_id, user_id)
+        membership = (
+            Membership(board_id=board_id, user_id=user_id, role=role)
+            if current is None
+            else Membership.item_layout().apply_changes(current, {"role": role})
+        )
+        membership_write = self._table.save_op(membership)
+        self._table.transact_write([self._board_exists(board_id), membership_write])
+        return membership_write.model
+
+    def delete_membership(self, board_id: str, user_id: str) -> None:
+        self._table.delete(Membership, {"board_id": board_id, "user_id": user_id})
+
+    def list_members(self, board_id: str, *, limit: int, cursor: str | None) -> Page[Membership]:
+        """A board's members, ordered by user id."""
+        query = Query(
+            self._board_items(board_id, Membership.key_prefix(SORT_KEY)),
+            scope=_scope("members", board_id),
+            consistent=True,
+        )
+        return self._table.page(Membership, query, limit=limit, cursor=cursor)
+
+    def create_task(
+        self,
+        board_id: str,
+        *,
+        title: str,
+        description: str,
+        status: TaskStatus,
+        assignee: str | None,
+        due_date: date | None,
+    ) -> Task:
+        """A new task, written in a transaction that checks the board exists (ItemNotFoundError if not)."""
+        task = Task(
+            board_id=board_id,
+            title=title,
+            description=description,
+            status=status,
+            assignee=assignee,
+            due_date=due_date,
+        )
+        task_write = self._table.save_op(task)
+        self._table.transact_write([self._board_exists(board_id), task_write])
+        return task_write.model
+
+    def get_task(self, board_id: str, task_id: str) -> Task | None:
+        return self._table.get(Task, {"board_id": board_id, "task_id": task_id}, consistent=True)
+
+    def update_task(
+        self, board_id: str, task_id: str, *, expected_version: int, changes: Mapping[str, Any]
+    ) -> Task:
+        key = {"board_id": board_id, "task_id": task_id}
+        return self._table.update(Task, key, changes, expected_version=expected_version)
+
+    def delete_task(self, board_id: str, task_id: str, *, expected_version: int | None = None) -> None:
+        """Delete a task (only at ``expected_version`` when given), then its attachment records."""
+        self._table.delete(
+            Task, {"board_id": board_id, "task_id": task_id}, expected_version=expected_version
+        )
+        self._table.delete_all(self._board_items(board_id, _TASK_ATTACHMENTS_PREFIX.format(task_id=task_id)))
+
+    def list_tasks(
+        self, board_id: str, *, status: TaskStatus | None, limit: int, cursor: str | None
+    ) -> Page[Task]:
+        """A board's tasks, newest first, optionally only in ``status``; every page but the last is full."""
+        query = Query(
+            self._board_items(board_id, Task.key_prefix(SORT_KEY)),
+            scope=_scope("tasks", board_id, status),
+            filter=None if status is None else Attr("status").eq(status),
+            descending=True,
+            consistent=True,
+        )
+        return self._table.page(Task, query, limit=limit, cursor=cursor)
+
+    def _board_exists(self, board_id: str) -> WriteOp[None]:
+        return self._table.check_op(Board, {"board_id": board_id})
+
+    @staticmethod
+    def _board_items(board_id: str, sort_key_prefix: str) -> ConditionBase:
+        partition = Board.render_key(PARTITION_KEY, {"board_id": board_id})
+        return Key(PARTITION_KEY).eq(partition) & Key(SORT_KEY).begins_with(sort_key_prefix)
+
+
+def _scope(kind: str, *parts: str | None) -> str:
+    # JSON keeps the parts unambiguous whatever characters ids contain.
+    return json.dumps([kind, *parts])

@@ -1,0 +1,43 @@
+"""The single source of truth for table keys, index names and environment variable names.
+
+Both ``stacks/`` (which create the tables and set the variables) and ``lambdas/`` (which read them)
+import this module, so the table and the code that uses it cannot drift apart. It must stay
+dependency-free: no boto3, no pydantic, no CDK.
+"""
+
+__all__ = [
+    "ADMIN_GROUP",
+    "ENV_ADMIN_GROUP",
+    "ENV_CURSOR_SECRET_ARN",
+    "ENV_IDEMPOTENCY_TABLE_NAME",
+    "ENV_TABLE_NAME",
+    "GSI1_NAME",
+    "GSI1_PARTITION_KEY",
+    "GSI1_SORT_KEY",
+    "IDEMPOTENCY_PARTITION_KEY",
+    "IDEMPOTENCY_TTL_ATTRIBUTE",
+    "PARTITION_KEY",
+    "SORT_KEY",
+    "TTL_ATTRIBUTE",
+]
+
+# Main table: one table for the whole domain (single-table design, see docs/architecture.md).
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+GSI1_NAME = "gsi1"
+GSI1_PARTITION_KEY = "gsi1pk"
+GSI1_SORT_KEY = "gsi1sk"
+TTL_ATTRIBUTE = "expiresAt"
+
+# Idempotency table, in the layout Powertools' DynamoDBPersistenceLayer expects by default.
+IDEMPOTENCY_PARTITION_KEY = "id"
+IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
+
+# Cognito group whose members may read every board.
+ADMIN_GROUP = "admins"
+
+# Environment variables the stacks set and the handlers read.
+ENV_TABLE_NAME = "TABLE_NAME"
+ENV_IDEMPOTENCY_TABLE_NAME = "IDEMPOTENCY_TABLE_NAME"
+ENV_CURSOR_SECRET_ARN = "CURSOR_SECRET_ARN"  # noqa: S105 - the variable name, not a secret
+ENV_ADMIN_GROUP = "ADMIN_GROUP"

@@ -1,0 +1,347 @@
+"""The generic model layer on moto: CRUD, conditions, version locking, TTL, hooks, batches, transactions."""
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, ClassVar
+
+import pytest
+from pydantic import AwareDatetime, PrivateAttr, ValidationError
+
+from corkboard.odm import (
+    Attr,
+    ConditionFailedError,
+    InvalidChangeError,
+    ItemNotFoundError,
+    Model,
+    Table,
+    VersionConflictError,
+)
+from corkboard.table_design import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
+
+
+class Note(Model, keys={PARTITION_KEY: "NOTE#{note_id}", SORT_KEY: "META"}, version_field="version"):
+    note_id: str
+    text: str
+    score: float = 0.0
+    tags: list[str] = []
+    version: int = 0
+
+    saved_texts: ClassVar[list[str]] = []
+    _loaded: bool = PrivateAttr(default=False)
+
+    def before_save(self) -> None:
+        if "forbidden" in self.text:
+            raise ValueError("Notes may not say that.")
+        self.text = self.text.strip()
+        Note.saved_texts.append(self.text)
+
+    def after_load(self) -> None:
+        self._loaded = True
+
+
+class Session(Model, keys={PARTITION_KEY: "SESSION#{session_id}", SORT_KEY: "META"}, ttl_field="expires_at"):
+    session_id: str
+    expires_at: AwareDatetime | None = None
+
+
+class Counter(Model, keys={PARTITION_KEY: "COUNTER#{name}", SORT_KEY: "META"}):
+    name: str
+    value: int = 0
+
+
+NOTE_KEY = {"note_id": "n1"}
+
+
+def _raw(dynamodb: Any, aws: Any, pk: str) -> dict[str, Any] | None:
+    return dynamodb.get_item(TableName=aws.table_name, Key={"pk": {"S": pk}, "sk": {"S": "META"}}).get("Item")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hook_log() -> None:
+    Note.saved_texts.clear()
+
+
+def test_save_of_a_new_model_stores_version_1_and_returns_the_stored_copy(
+    table: Table, dynamodb: Any, aws: Any
+) -> None:
+    draft = Note(note_id="n1", text="  hello ", score=1.5, tags=["a"])
+    stored = table.save(draft)
+    assert stored.version == 1
+    assert draft.version == 0
+    assert draft.text == "  hello "
+    raw = _raw(dynamodb, aws, "NOTE#n1")
+    assert raw is not None
+    assert raw["version"] == {"N": "1"}
+    assert raw["score"] == {"N": "1.5"}
+    assert raw["text"] == {"S": "hello"}
+
+
+def test_get_round_trips_every_field(table: Table) -> None:
+    stored = table.save(Note(note_id="n1", text="hello", score=2.25, tags=["x", "y"]))
+    assert table.get(Note, NOTE_KEY).model_dump() == stored.model_dump()
+
+
+def test_get_of_a_missing_item_is_none(table: Table) -> None:
+    assert table.get(Note, {"note_id": "absent"}) is None
+
+
+def test_saving_a_new_model_over_an_existing_one_is_a_version_conflict(table: Table) -> None:
+    table.save(Note(note_id="n1", text="first"))
+    with pytest.raises(VersionConflictError) as raised:
+        table.save(Note(note_id="n1", text="second"))
+    assert raised.value.current_version == 1
+    assert table.get(Note, NOTE_KEY).text == "first"
+
+
+def test_save_of_a_loaded_model_bumps_its_version(table: Table) -> None:
+    first = table.save(Note(note_id="n1", text="one"))
+    second = table.save(first.model_copy(update={"text": "two"}))
+    assert second.version == 2
+    assert table.get(Note, NOTE_KEY).text == "two"
+
+
+def test_save_with_a_stale_version_reports_the_current_version(table: Table) -> None:
+    first = table.save(Note(note_id="n1", text="one"))
+    table.save(first.model_copy(update={"text": "two"}))
+    with pytest.raises(VersionConflictError) as raised:
+        table.save(first.model_copy(update={"text": "stale"}))
+    assert (raised.value.expected_version, raised.value.current_version) == (1, 2)
+    assert "version 2 is current" in str(raised.value)
+    assert table.get(Note, NOTE_KEY).text == "two"
+
+
+def test_save_of_a_loaded_model_whose_item_was_deleted_is_not_found(table: Table) -> None:
+    stored = table.save(Note(note_id="n1", text="one"))
+    table.delete(Note, NOTE_KEY)
+    with pytest.raises(ItemNotFoundError) as raised:
+        table.save(stored)
+    assert raised.value.key == NOTE_KEY
+
+
+def test_update_applies_changes_and_bumps_the_version(table: Table) -> None:
+    table.save(Note(note_id="n1", text="one"))
+    updated = table.update(Note, NOTE_KEY, {"text": "two", "score": 3}, expected_version=1)
+    assert (updated.text, updated.score, updated.version) == ("two", 3.0, 2)
+    assert table.get(Note, NOTE_KEY).model_dump() == updated.model_dump()
+
+
+def test_update_with_a_stale_version_is_refused_with_the_current_version(table: Table) -> None:
+    table.save(Note(note_id="n1", text="one"))
+    table.update(Note, NOTE_KEY, {"text": "two"}, expected_version=1)
+    with pytest.raises(VersionConflictError) as raised:
+        table.update(Note, NOTE_KEY, {"text": "three"}, expected_version=1)
+    assert raised.value.current_version == 2
+
+
+def test_update_of_a_missing_item_is_not_found(table: Table) -> None:
+    with pytest.raises(ItemNotFoundError):
+        table.update(Note, NOTE_KEY, {"text": "two"}, expected_version=1)
+
+
+@pytest.mark.parametrize("field", ["note_id", "version", "no_such_field"])
+def test_update_refuses_keys_the_version_and_unknown_fields(table: Table, field: str) -> None:
+    table.save(Note(note_id="n1", text="one"))
+    with pytest.raises(InvalidChangeError, match=field):
+        table.update(Note, NOTE_KEY, {field: "x"}, expected_version=1)
+
+
+def test_update_validates_the_new_values(table: Table) -> None:
+    table.save(Note(note_id="n1", text="one"))
+    with pytest.raises(ValidationError):
+        table.update(Note, NOTE_KEY, {"score": "not a number"}, expected_version=1)
+    assert table.get(Note, NOTE_KEY).version == 1
+
+
+def test_update_needs_a_versioned_model(table: Table) -> None:
+    with pytest.raises(TypeError, match="version_field"):
+        table.update(Counter, {"name": "c"}, {"value": 1}, expected_version=1)
+
+
+def test_a_failing_user_condition_is_a_condition_failure(table: Table) -> None:
+    stored = table.save(Note(note_id="n1", text="one"))
+    with pytest.raises(ConditionFailedError):
+        table.save(stored.model_copy(update={"text": "two"}), condition=Attr("text").eq("other"))
+    assert table.get(Note, NOTE_KEY).text == "one"
+
+
+def test_a_holding_user_condition_lets_the_write_through(table: Table) -> None:
+    stored = table.save(Note(note_id="n1", text="one", score=5))
+    table.save(stored.model_copy(update={"text": "two"}), condition=Attr("score").gte(5))
+    assert table.get(Note, NOTE_KEY).text == "two"
+
+
+def test_unversioned_save_overwrites_and_honours_its_condition(table: Table) -> None:
+    table.save(Counter(name="c", value=1))
+    table.save(Counter(name="c", value=2))
+    with pytest.raises(ConditionFailedError):
+        table.save(Counter(name="c", value=3), condition=Attr("value").eq(1))
+    assert table.get(Counter, {"name": "c"}).value == 2
+
+
+def test_delete_at_the_expected_version(table: Table) -> None:
+    table.save(Note(note_id="n1", text="one"))
+    table.delete(Note, NOTE_KEY, expected_version=1)
+    assert table.get(Note, NOTE_KEY) is None
+
+
+def test_delete_at_a_stale_version_is_refused(table: Table) -> None:
+    table.save(Note(note_id="n1", text="one"))
+    table.update(Note, NOTE_KEY, {"text": "two"}, expected_version=1)
+    with pytest.raises(VersionConflictError) as raised:
+        table.delete(Note, NOTE_KEY, expected_version=1)
+    assert raised.value.current_version == 2
+    assert table.get(Note, NOTE_KEY) is not None
+
+
+def test_delete_of_a_missing_item_is_not_found(table: Table) -> None:
+    with pytest.raises(ItemNotFoundError):
+        table.delete(Note, NOTE_KEY)
+
+
+def test_delete_with_a_failing_condition_keeps_the_item(table: Table) -> None:
+    table.save(Note(note_id="n1", text="one"))
+    with pytest.raises(ConditionFailedError):
+        table.delete(Note, NOTE_KEY, condition=Attr("text").eq("other"))
+    assert table.get(Note, NOTE_KEY) is not None
+
+
+def test_ttl_field_is_stored_as_epoch_seconds_in_the_ttl_attribute(
+    table: Table, dynamodb: Any, aws: Any
+) -> None:
+    expires_at = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    table.save(Session(session_id="s1", expires_at=expires_at))
+    raw = _raw(dynamodb, aws, "SESSION#s1")
+    assert raw is not None
+    assert raw[TTL_ATTRIBUTE] == {"N": str(int(expires_at.timestamp()))}
+    assert "expires_at" not in raw
+    assert table.get(Session, {"session_id": "s1"}).expires_at == expires_at
+
+
+def test_ttl_field_keeps_its_instant_whatever_the_time_zone(table: Table) -> None:
+    expires_at = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    table.save(Session(session_id="s1", expires_at=expires_at.astimezone(timezone(timedelta(hours=5)))))
+    assert table.get(Session, {"session_id": "s1"}).expires_at == expires_at
+
+
+def test_unset_ttl_field_writes_no_ttl_attribute(table: Table, dynamodb: Any, aws: Any) -> None:
+    table.save(Session(session_id="s1"))
+    raw = _raw(dynamodb, aws, "SESSION#s1")
+    assert raw is not None
+    assert TTL_ATTRIBUTE not in raw
+    assert table.get(Session, {"session_id": "s1"}).expires_at is None
+
+
+def test_model_without_ttl_field_writes_no_ttl_attribute(table: Table, dynamodb: Any, aws: Any) -> None:
+    table.save(Note(note_id="n1", text="one"))
+    raw = _raw(dynamodb, aws, "NOTE#n1")
+    assert raw is not None
+    assert TTL_ATTRIBUTE not in raw
+
+
+def test_naive_ttl_is_refused(table: Table) -> None:
+    class LooseSession(
+        Model, keys={PARTITION_KEY: "LOOSE#{session_id}", SORT_KEY: "META"}, ttl_field="expires_at"
+    ):
+        session_id: str
+        expires_at: datetime | None = None
+
+    with pytest.raises(ValueError, match="timezone-aware"):
+        table.save(LooseSession(session_id="s1", expires_at=datetime(2030, 1, 1)))
+
+
+def test_before_save_runs_on_every_save(table: Table) -> None:
+    stored = table.save(Note(note_id="n1", text=" one "))
+    table.update(Note, NOTE_KEY, {"text": " two "}, expected_version=stored.version)
+    assert Note.saved_texts == ["one", "two"]
+    assert table.get(Note, NOTE_KEY).text == "two"
+
+
+def test_before_save_can_refuse_a_write(table: Table) -> None:
+    with pytest.raises(ValueError, match="may not say that"):
+        table.save(Note(note_id="n1", text="forbidden words"))
+    assert table.get(Note, NOTE_KEY) is None
+
+
+def test_before_save_refusal_also_blocks_updates(table: Table) -> None:
+    table.save(Note(note_id="n1", text="fine"))
+    with pytest.raises(ValueError, match="may not say that"):
+        table.update(Note, NOTE_KEY, {"text": "forbidden"}, expected_version=1)
+    assert table.get(Note, NOTE_KEY).text == "fine"
+
+
+def test_after_load_runs_on_every_read(table: Table) -> None:
+    stored = table.save(Note(note_id="n1", text="one"))
+    assert stored._loaded is False
+    assert table.get(Note, NOTE_KEY)._loaded is True
+    assert all(note._loaded for note in table.batch_get(Note, [NOTE_KEY]))
+
+
+def test_batch_save_and_batch_get_in_chunks_keep_the_requested_order(table: Table) -> None:
+    counters = [Counter(name=f"c{index:03}", value=index) for index in range(130)]
+    table.batch_save(counters)
+    keys = [{"name": f"c{index:03}"} for index in reversed(range(130))]
+    keys.insert(5, {"name": "absent"})
+    loaded = table.batch_get(Counter, keys)
+    assert [counter.value for counter in loaded] == list(reversed(range(130)))
+
+
+def test_batch_get_tolerates_duplicate_keys(table: Table) -> None:
+    table.save(Counter(name="c", value=1))
+    assert len(table.batch_get(Counter, [{"name": "c"}, {"name": "c"}])) == 1
+
+
+def test_batch_save_refuses_versioned_models(table: Table) -> None:
+    with pytest.raises(TypeError, match="versioned"):
+        table.batch_save([Note(note_id="n1", text="one")])
+
+
+def test_batch_delete_removes_items(table: Table) -> None:
+    table.batch_save([Counter(name=f"c{index}") for index in range(30)])
+    table.batch_delete(Counter, [{"name": f"c{index}"} for index in range(30)])
+    assert table.batch_get(Counter, [{"name": f"c{index}"} for index in range(30)]) == []
+
+
+def test_transaction_is_all_or_nothing(table: Table) -> None:
+    note_write = table.save_op(Note(note_id="n1", text="one"))
+    with pytest.raises(ItemNotFoundError) as raised:
+        table.transact_write([note_write, table.check_op(Counter, {"name": "absent"})])
+    assert raised.value.model_name == "Counter"
+    assert table.get(Note, NOTE_KEY) is None
+
+
+def test_transaction_reports_a_version_conflict_with_the_current_version(table: Table) -> None:
+    table.save(Counter(name="c"))
+    table.save(Note(note_id="n1", text="one"))
+    stale = Note(note_id="n1", text="again")
+    with pytest.raises(VersionConflictError) as raised:
+        table.transact_write([table.check_op(Counter, {"name": "c"}), table.save_op(stale)])
+    assert raised.value.current_version == 1
+
+
+def test_key_template_must_name_model_fields() -> None:
+    with pytest.raises(TypeError, match="missing_field"):
+
+        class Broken(Model, keys={PARTITION_KEY: "X#{missing_field}"}):
+            name: str
+
+
+def test_key_template_allows_only_plain_placeholders() -> None:
+    with pytest.raises(TypeError, match="plain"):
+
+        class Broken(Model, keys={PARTITION_KEY: "X#{name!r}"}):
+            name: str
+
+
+def test_fields_must_not_shadow_key_attributes() -> None:
+    with pytest.raises(TypeError, match="clash"):
+
+        class Broken(Model, keys={PARTITION_KEY: "X#{name}", SORT_KEY: "META"}):
+            name: str
+            pk: str
+
+
+def test_models_without_keys_are_abstract(table: Table) -> None:
+    class Abstract(Model):
+        name: str
+
+    with pytest.raises(TypeError, match="declares no keys"):
+        table.save(Abstract(name="a"))
