@@ -1,0 +1,69 @@
+"""The resolver every request goes through: Powertools' REST resolver, made safe to share between threads.
+
+Powertools keeps the current event and Lambda context on its router *class*: right for Lambda, which
+sends one request at a time to an execution environment, but wrong when tests or the local emulator
+call the handler from several threads at once (one request would read another's body). Here both live
+in thread-local storage, and :func:`api.app.handler` gives every thread its own resolver, so routing
+context and middleware stacks are never shared either.
+
+JSON bodies are parsed by :func:`parse_json_body`, which refuses anything over :data:`MAX_BODY_BYTES`
+before parsing it.
+"""
+
+import json
+import threading
+from collections.abc import Mapping
+from typing import Any, cast
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from corkboard.errors import PayloadTooLargeError
+
+__all__ = ["MAX_BODY_BYTES", "ThreadSafeRestResolver", "current_lambda_context", "parse_json_body"]
+
+MAX_BODY_BYTES = 64 * 1024
+
+_this_request = threading.local()
+
+
+def current_lambda_context() -> LambdaContext | None:
+    """The Lambda context of the request this thread is serving (None outside a request)."""
+    return getattr(_this_request, "lambda_context", None)
+
+
+def parse_json_body(body: str) -> Any:
+    """``json.loads`` with a size limit, so an oversized body is a 413 and never reaches the parser."""
+    # Characters never outnumber UTF-8 bytes, so the cheap length check settles most oversized bodies.
+    if len(body) > MAX_BODY_BYTES or len(body.encode()) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(MAX_BODY_BYTES)
+    return json.loads(body)
+
+
+class ThreadSafeRestResolver(APIGatewayRestResolver):
+    """``APIGatewayRestResolver`` whose current event and Lambda context are per thread."""
+
+    def __init__(self) -> None:
+        # A response that breaks its own schema is our bug: 500, not a 4xx blaming the client.
+        super().__init__(
+            enable_validation=True,
+            response_validation_error_http_code=500,
+            json_body_deserializer=parse_json_body,
+        )
+
+    @property
+    def current_event(self) -> APIGatewayProxyEvent:  # type: ignore[override]
+        """The event of the request this thread is serving."""
+        return cast(APIGatewayProxyEvent, _this_request.event)
+
+    @property
+    def lambda_context(self) -> LambdaContext:  # type: ignore[override]
+        """The Lambda context of the request this thread is serving."""
+        return cast(LambdaContext, _this_request.lambda_context)
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        """Record this thread's request, then route it as Powertools does."""
+        _this_request.event = self._to_proxy_event(dict(event))
+        _this_request.lambda_context = context
+        return super().resolve(event, context)

@@ -1,0 +1,219 @@
+"""The REST API's request and response bodies: camelCase JSON, every string and list bounded.
+
+Requests forbid unknown fields, so a typo (``"titel"``) is a 400 rather than a silent no-op. PATCH
+bodies use pydantic's ``MISSING`` for "not sent", which keeps "leave it" apart from ``null`` ("clear
+it", allowed only where the field is optional). Responses are built from domain models with
+:meth:`ResponseModel.of`.
+
+Example:
+    >>> TaskPatch.model_validate({"version": 3, "status": "done"}).changes()
+    {'status': <TaskStatus.DONE: 'done'>}
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import MISSING, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.alias_generators import to_camel
+
+from corkboard.models import Role, TaskStatus
+
+__all__ = [
+    "CURSOR_MAX_LENGTH",
+    "DEFAULT_PAGE_SIZE",
+    "IDEMPOTENCY_KEY_MAX_LENGTH",
+    "IDEMPOTENCY_KEY_PATTERN",
+    "ID_MAX_LENGTH",
+    "ID_PATTERN",
+    "MAX_PAGE_SIZE",
+    "BoardCreate",
+    "BoardOut",
+    "BoardPage",
+    "BoardPatch",
+    "ErrorOut",
+    "HealthOut",
+    "MeOut",
+    "MemberOut",
+    "MemberPage",
+    "MemberPut",
+    "TaskCreate",
+    "TaskOut",
+    "TaskPage",
+    "TaskPatch",
+]
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+CURSOR_MAX_LENGTH = 2048
+ID_MAX_LENGTH = 64
+ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+IDEMPOTENCY_KEY_MAX_LENGTH = 128
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
+BoardName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+TaskTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=4000)]
+Email = Annotated[str, StringConstraints(max_length=320)]
+GroupName = Annotated[str, StringConstraints(max_length=128)]
+Version = Annotated[int, Field(ge=1, description="The version you read; a stale one is refused with 409.")]
+Cursor = Annotated[str, StringConstraints(max_length=CURSOR_MAX_LENGTH)]
+
+
+class ApiModel(BaseModel):
+    """camelCase on the wire, snake_case in Python."""
+
+    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True)
+
+
+class RequestModel(ApiModel):
+    """A body a client sends: unknown fields are an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PatchModel(RequestModel):
+    """A partial update: ``version`` plus at least one field to change."""
+
+    version: Version
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent, by Python name, minus the optimistic-locking version."""
+        return self.model_dump(by_alias=False, exclude={"version"})
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> Self:
+        if not self.changes():
+            raise ValueError("send at least one field to change besides version")
+        return self
+
+
+class ResponseModel(ApiModel):
+    """A body the API sends, built from a domain model's attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, source: object) -> Self:
+        """Shape a domain object (or mapping) into this response."""
+        return cls.model_validate(source, from_attributes=True)
+
+
+class BoardCreate(RequestModel):
+    """POST /boards."""
+
+    name: BoardName
+    description: Description = ""
+
+
+class BoardPatch(PatchModel):
+    """PATCH /boards/{boardId}."""
+
+    name: BoardName | MISSING = MISSING
+    description: Description | MISSING = MISSING
+
+
+class MemberPut(RequestModel):
+    """PUT /boards/{boardId}/members/{userId}: ownership is not granted through this route."""
+
+    role: Literal[Role.EDITOR, Role.VIEWER]
+
+
+class TaskCreate(RequestModel):
+    """POST /boards/{boardId}/tasks."""
+
+    title: TaskTitle
+    description: Description = ""
+    status: TaskStatus = TaskStatus.TODO
+    assignee: Identifier | None = None
+    due_date: date | None = None
+
+
+class TaskPatch(PatchModel):
+    """PATCH /boards/{boardId}/tasks/{taskId}: ``null`` clears assignee or dueDate."""
+
+    title: TaskTitle | MISSING = MISSING
+    description: Description | MISSING = MISSING
+    status: TaskStatus | MISSING = MISSING
+    assignee: Identifier | MISSING | None = MISSING
+    due_date: date | MISSING | None = MISSING
+
+
+class HealthOut(ResponseModel):
+    """GET /health."""
+
+    status: Literal["ok"] = "ok"
+
+
+class MeOut(ResponseModel):
+    """GET /me."""
+
+    user_id: Identifier
+    email: Email | None
+    groups: Annotated[list[GroupName], Field(max_length=100)]
+    is_admin: bool
+
+
+class BoardOut(ResponseModel):
+    """A board."""
+
+    board_id: Identifier
+    name: BoardName
+    description: Description
+    owner_id: Identifier
+    created_at: datetime
+    updated_at: datetime
+    version: Version
+
+
+class MemberOut(ResponseModel):
+    """A member of a board and their role."""
+
+    board_id: Identifier
+    user_id: Identifier
+    role: Role
+    added_at: datetime
+    version: Version
+
+
+class TaskOut(ResponseModel):
+    """A task on a board."""
+
+    board_id: Identifier
+    task_id: Identifier
+    title: TaskTitle
+    description: Description
+    status: TaskStatus
+    assignee: Identifier | None
+    due_date: date | None
+    created_at: datetime
+    updated_at: datetime
+    version: Version
+
+
+class BoardPage(ResponseModel):
+    """One page of boards; pass ``nextCursor`` back as ``cursor`` for the next one."""
+
+    items: Annotated[list[BoardOut], Field(max_length=MAX_PAGE_SIZE)]
+    next_cursor: Cursor | None
+
+
+class MemberPage(ResponseModel):
+    """One page of members; pass ``nextCursor`` back as ``cursor`` for the next one."""
+
+    items: Annotated[list[MemberOut], Field(max_length=MAX_PAGE_SIZE)]
+    next_cursor: Cursor | None
+
+
+class TaskPage(ResponseModel):
+    """One page of tasks; pass ``nextCursor`` back as ``cursor`` for the next one."""
+
+    items: Annotated[list[TaskOut], Field(max_length=MAX_PAGE_SIZE)]
+    next_cursor: Cursor | None
+
+
+class ErrorOut(ApiModel):
+    """Every error response: a machine code to branch on and a sentence telling what to do."""
+
+    error: Annotated[str, StringConstraints(max_length=64)]
+    message: Annotated[str, StringConstraints(max_length=1000)]

@@ -1,0 +1,55 @@
+"""Boards: any signed-in user may create one; members (and admins) read it; only its owner changes it.
+
+Example:
+    >>> board = boards.create(caller, name="Launch", description="")
+    >>> boards.update(caller, board.board_id, version=board.version, changes={"name": "Launch v2"})
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from corkboard.errors import ResourceNotFoundError
+from corkboard.identity import Caller
+from corkboard.models import Board, Role
+from corkboard.observability import tracer
+from corkboard.repository import Page
+from corkboard.services.board_access import authorize
+from corkboard.services.store import repository
+
+__all__ = ["create", "delete", "get", "list_mine", "update"]
+
+
+@tracer.capture_method
+def create(caller: Caller, *, name: str, description: str) -> Board:
+    """Create a board owned by the caller (the repository records the owner's membership with it)."""
+    return repository().create_board(name=name, description=description, owner_id=caller.user_id)
+
+
+@tracer.capture_method
+def list_mine(caller: Caller, *, limit: int, cursor: str | None) -> Page[Board]:
+    """The boards the caller is a member of, in any role; admins see only their own here too."""
+    return repository().list_boards_for_user(caller.user_id, limit=limit, cursor=cursor)
+
+
+@tracer.capture_method
+def get(caller: Caller, board_id: str) -> Board:
+    """One board, for its members and for admins."""
+    authorize(caller, board_id, Role.VIEWER)
+    board = repository().get_board(board_id)
+    if board is None:
+        raise ResourceNotFoundError("Board", board_id)
+    return board
+
+
+@tracer.capture_method
+def update(caller: Caller, board_id: str, *, version: int, changes: Mapping[str, Any]) -> Board:
+    """Rename or redescribe a board; only its owner may, and only from the current version."""
+    authorize(caller, board_id, Role.OWNER)
+    return repository().update_board(board_id, expected_version=version, changes=changes)
+
+
+@tracer.capture_method
+def delete(caller: Caller, board_id: str) -> None:
+    """Delete a board and everything on it (tasks, memberships); only its owner may."""
+    authorize(caller, board_id, Role.OWNER)
+    repository().delete_board(board_id)

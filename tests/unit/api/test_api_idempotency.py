@@ -1,0 +1,64 @@
+"""Idempotency-Key on POSTs: a replay returns the first response; a reused key with a new body is refused."""
+
+from typing import Any
+
+from rest_harness import Api, SeededBoard, table_snapshot
+
+KEY = {"Idempotency-Key": "3f1c2a9e-create-board"}
+
+
+def test_same_key_twice_creates_one_board_and_replays_the_response(api: Api) -> None:
+    first = api.call("POST", "/boards", "editor", json_body={"name": "Once"}, headers=KEY)
+    second = api.call("POST", "/boards", "editor", json_body={"name": "Once"}, headers=KEY)
+
+    assert (first.status, second.status) == (201, 201)
+    assert second.raw_body == first.raw_body
+    assert [board["boardId"] for board in api.call("GET", "/boards", "editor").body["items"]] == [
+        first.body["boardId"]
+    ]
+
+
+def test_same_key_with_another_body_is_refused(api: Api, aws: Any) -> None:
+    api.call("POST", "/boards", "editor", json_body={"name": "Once"}, headers=KEY)
+    before = table_snapshot(aws.table_name)
+
+    response = api.call("POST", "/boards", "editor", json_body={"name": "Twice"}, headers=KEY)
+
+    assert (response.status, response.error) == (422, "idempotency_key_reused")
+    assert table_snapshot(aws.table_name) == before
+
+
+def test_keys_are_per_caller(api: Api) -> None:
+    mine = api.call("POST", "/boards", "editor", json_body={"name": "Same"}, headers=KEY)
+    theirs = api.call("POST", "/boards", "viewer", json_body={"name": "Same"}, headers=KEY)
+
+    assert (mine.status, theirs.status) == (201, 201)
+    assert mine.body["boardId"] != theirs.body["boardId"]
+    assert theirs.body["ownerId"] == "user-viewer"
+
+
+def test_without_a_key_every_post_creates(api: Api) -> None:
+    first = api.call("POST", "/boards", "editor", json_body={"name": "Twice"})
+    second = api.call("POST", "/boards", "editor", json_body={"name": "Twice"})
+
+    assert first.body["boardId"] != second.body["boardId"]
+
+
+def test_task_key_is_checked_against_the_board_too(api: Api, board: SeededBoard) -> None:
+    other = api.call("POST", "/boards", json_body={"name": "Other"}).body["boardId"]
+    task = {"title": "Same title"}
+    api.call("POST", f"/boards/{board.board_id}/tasks", json_body=task, headers=KEY)
+
+    response = api.call("POST", f"/boards/{other}/tasks", json_body=task, headers=KEY)
+
+    assert (response.status, response.error) == (422, "idempotency_key_reused")
+
+
+def test_a_failed_request_does_not_burn_the_key(api: Api, board: SeededBoard) -> None:
+    path = f"/boards/{board.board_id}/tasks"
+    refused = api.call("POST", path, "viewer", json_body={"title": "t"}, headers=KEY)
+    api.call("PUT", f"/boards/{board.board_id}/members/user-viewer", json_body={"role": "editor"})
+
+    retried = api.call("POST", path, "viewer", json_body={"title": "t"}, headers=KEY)
+
+    assert (refused.status, retried.status) == (403, 201)
