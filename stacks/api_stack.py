@@ -1,0 +1,111 @@
+"""ApiStack: the REST API and the function behind it; stateless, so it can be replaced without data loss."""
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from lambdas.corkboard import table_design as design
+from serverless_blocks import CognitoRestApi, CognitoRestApiProps, PythonFunction, PythonFunctionProps
+from stacks.config import EnvironmentConfig
+from stacks.data_stack import DataStack
+from stacks.rest_routes import REST_ROUTES
+
+__all__ = ["LAMBDA_CODE_PATH", "ApiStack"]
+
+LAMBDA_CODE_PATH = "lambdas"
+
+# The narrowest set of item actions the repository uses; no Scan, no table-level administration.
+_MAIN_TABLE_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+)
+# What Powertools' DynamoDBPersistenceLayer calls.
+_IDEMPOTENCY_TABLE_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+)
+
+
+class ApiStack(Stack):
+    """REST API with a Cognito authorizer in front of one Powertools-routed function."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        data: DataStack,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.rest_function = self._rest_function(config, data)
+        self.rest_api = CognitoRestApi(
+            self,
+            "RestApi",
+            props=CognitoRestApiProps(
+                user_pool=data.user_directory.user_pool,
+                api_name=f"corkboard-{config.name}",
+                throttling_rate_limit=config.throttling_rate_limit,
+                throttling_burst_limit=config.throttling_burst_limit,
+                cors_allow_origins=config.cors_allow_origins,
+                cors_allow_headers=(*apigw.Cors.DEFAULT_HEADERS, "Idempotency-Key"),
+                access_log_retention=config.log_retention,
+            ),
+        )
+        for route in REST_ROUTES:
+            self.rest_api.add_route(
+                route.method, route.path, self.rest_function.function, public=route.public
+            )
+        self._outputs(data)
+
+    def _rest_function(self, config: EnvironmentConfig, data: DataStack) -> PythonFunction:
+        rest = PythonFunction(
+            self,
+            "RestHandler",
+            props=PythonFunctionProps(
+                code_path=LAMBDA_CODE_PATH,
+                handler="api.app.handler",
+                service_name="corkboard-api",
+                description="Corkboard REST API: boards, members, tasks.",
+                log_retention=config.log_retention,
+                environment={
+                    design.ENV_TABLE_NAME: data.main_table.table_name,
+                    design.ENV_IDEMPOTENCY_TABLE_NAME: data.idempotency_table.table_name,
+                    design.ENV_CURSOR_SECRET_ARN: data.cursor_secret.secret_arn,
+                    design.ENV_ADMIN_GROUP: design.ADMIN_GROUP,
+                    "POWERTOOLS_METRICS_NAMESPACE": "Corkboard",
+                },
+            ),
+        )
+        rest.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=list(_MAIN_TABLE_ACTIONS),
+                resources=[
+                    data.main_table.table_arn,
+                    f"{data.main_table.table_arn}/index/{design.GSI1_NAME}",
+                ],
+            )
+        )
+        rest.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=list(_IDEMPOTENCY_TABLE_ACTIONS), resources=[data.idempotency_table.table_arn]
+            )
+        )
+        data.cursor_secret.grant_read(rest.role)
+        return rest
+
+    def _outputs(self, data: DataStack) -> None:
+        CfnOutput(self, "RestApiUrl", value=self.rest_api.api.url, description="Base URL of the REST API")
+        CfnOutput(self, "UserPoolId", value=data.user_directory.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=data.user_directory.user_pool_client.user_pool_client_id)
+        CfnOutput(self, "Region", value=self.region)

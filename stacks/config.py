@@ -1,0 +1,72 @@
+"""Per-environment settings, read from the `environments` entry of cdk.json context and validated.
+
+Synth stops with a message naming the environment and the key when a value is missing or wrong, so a typo in
+cdk.json never reaches CloudFormation as a silently different deployment.
+"""
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from aws_cdk import RemovalPolicy
+from aws_cdk.aws_logs import RetentionDays
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = ["ConfigError", "EnvironmentConfig", "load_environment"]
+
+# The retention periods CloudWatch Logs accepts, by CDK name (ONE_MONTH, ONE_YEAR, ...).
+_RETENTION_NAMES = frozenset(member.name for member in RetentionDays)
+
+
+class ConfigError(Exception):
+    """Raised when cdk.json's environments entry is unusable; the message names the key to fix."""
+
+
+class EnvironmentConfig(BaseModel):
+    """One environment's settings. Field names are the cdk.json keys, in camelCase."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str
+    removal_policy: Literal["destroy", "retain"] = Field(alias="removalPolicy")
+    point_in_time_recovery: bool = Field(alias="pointInTimeRecovery")
+    deletion_protection: bool = Field(alias="deletionProtection")
+    log_retention_name: str = Field(alias="logRetention")
+    throttling_rate_limit: float = Field(alias="throttlingRateLimit", gt=0, le=10_000)
+    throttling_burst_limit: int = Field(alias="throttlingBurstLimit", gt=0, le=5_000)
+    cors_allow_origins: tuple[str, ...] = Field(alias="corsAllowOrigins", max_length=20)
+
+    @property
+    def cdk_removal_policy(self) -> RemovalPolicy:
+        return RemovalPolicy.RETAIN if self.removal_policy == "retain" else RemovalPolicy.DESTROY
+
+    @property
+    def log_retention(self) -> RetentionDays:
+        return RetentionDays[self.log_retention_name]
+
+    @property
+    def is_production(self) -> bool:
+        return self.removal_policy == "retain"
+
+
+def load_environment(environments: Mapping[str, Any] | None, name: str) -> EnvironmentConfig:
+    """Validate and return the settings of environment `name`, or raise ConfigError that says what to fix."""
+    if not environments:
+        raise ConfigError("cdk.json has no context.environments entry; add one per environment (dev, prod).")
+    if name not in environments:
+        known = ", ".join(sorted(environments))
+        raise ConfigError(f"Unknown environment {name!r}: pass -c env=NAME with one of {known}.")
+    try:
+        config = EnvironmentConfig.model_validate({**environments[name], "name": name})
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(
+            f"cdk.json context.environments.{name}.{key}: {first['msg']} (got {first.get('input')!r})."
+        ) from error
+    if config.log_retention_name not in _RETENTION_NAMES:
+        allowed = ", ".join(sorted(_RETENTION_NAMES))
+        raise ConfigError(
+            f"cdk.json context.environments.{name}.logRetention: {config.log_retention_name!r} is not a "
+            f"CloudWatch retention period; use one of {allowed}."
+        )
+    return config

@@ -1,0 +1,31 @@
+"""The REST API's route table: what API Gateway exposes. tests/infra checks it against docs/openapi.json,
+which is generated from the handler code, so the gateway and the handler cannot drift apart."""
+
+from typing import NamedTuple
+
+__all__ = ["REST_ROUTES", "RestRoute"]
+
+
+class RestRoute(NamedTuple):
+    method: str
+    path: str
+    public: bool = False
+
+
+REST_ROUTES: tuple[RestRoute, ...] = (
+    RestRoute("GET", "/health", public=True),
+    RestRoute("GET", "/me"),
+    RestRoute("POST", "/boards"),
+    RestRoute("GET", "/boards"),
+    RestRoute("GET", "/boards/{boardId}"),
+    RestRoute("PATCH", "/boards/{boardId}"),
+    RestRoute("DELETE", "/boards/{boardId}"),
+    RestRoute("GET", "/boards/{boardId}/members"),
+    RestRoute("PUT", "/boards/{boardId}/members/{userId}"),
+    RestRoute("DELETE", "/boards/{boardId}/members/{userId}"),
+    RestRoute("POST", "/boards/{boardId}/tasks"),
+    RestRoute("GET", "/boards/{boardId}/tasks"),
+    RestRoute("GET", "/boards/{boardId}/tasks/{taskId}"),
+    RestRoute("PATCH", "/boards/{boardId}/tasks/{taskId}"),
+    RestRoute("DELETE", "/boards/{boardId}/tasks/{taskId}"),
+)

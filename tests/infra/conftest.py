@@ -1,0 +1,49 @@
+"""Synthesize the Corkboard app once per test session, with both cdk-nag packs, and share the result."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+from stacks.config import load_environment
+from stacks.corkboard_app import CorkboardStacks, add_corkboard
+from tests.infra.nag_check import NagReport, synthesize_with_nag
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cdk_context() -> dict[str, Any]:
+    """The context `cdk synth` would use: cdk.json's feature flags and environments."""
+    return json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+
+
+@dataclass(frozen=True)
+class SynthesizedApp:
+    app: App
+    stacks: CorkboardStacks
+    nag: NagReport
+
+    def template(self, stack_name: str) -> dict[str, Any]:
+        return self.nag.template(getattr(self.stacks, stack_name))
+
+
+@pytest.fixture(scope="session")
+def dev_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    context = cdk_context()
+    app = App(outdir=str(tmp_path_factory.mktemp("cdk.out")), context={**context, "env": "dev"})
+    stacks = add_corkboard(app, load_environment(context["environments"], "dev"))
+    return SynthesizedApp(app=app, stacks=stacks, nag=synthesize_with_nag(app))
+
+
+@pytest.fixture(scope="session")
+def data_template(dev_app: SynthesizedApp) -> Template:
+    return Template.from_json(dev_app.template("data"))
+
+
+@pytest.fixture(scope="session")
+def api_template(dev_app: SynthesizedApp) -> Template:
+    return Template.from_json(dev_app.template("api"))

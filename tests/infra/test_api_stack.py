@@ -1,0 +1,140 @@
+"""ApiStack: who may call what, what the function may touch, and that the gateway matches the handler."""
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from aws_cdk.assertions import Match, Template
+
+from lambdas.corkboard import table_design as design
+from stacks.rest_routes import REST_ROUTES
+
+ROOT = Path(__file__).resolve().parents[2]
+METHOD = "AWS::ApiGateway::Method"
+_PARAMETER = re.compile(r"\{[^}]+\}")
+
+
+def method_routes(template: Template) -> dict[tuple[str, str], dict[str, Any]]:
+    """Map (HTTP method, full path) to each Method resource's properties, rebuilding paths from parents."""
+    resources = template.find_resources("AWS::ApiGateway::Resource")
+
+    def path_of(reference: dict[str, Any]) -> str:
+        if "Ref" not in reference:  # the RestApi's RootResourceId
+            return ""
+        resource = resources[reference["Ref"]]["Properties"]
+        return f"{path_of(resource['ParentId'])}/{resource['PathPart']}"
+
+    return {
+        (method["Properties"]["HttpMethod"], path_of(method["Properties"]["ResourceId"]) or "/"): method[
+            "Properties"
+        ]
+        for method in template.find_resources(METHOD).values()
+    }
+
+
+def test_gateway_serves_exactly_the_route_table(api_template: Template) -> None:
+    served = {route for route in method_routes(api_template) if route[0] != "OPTIONS"}
+    assert served == {(route.method, route.path) for route in REST_ROUTES}
+
+
+def test_every_method_but_health_requires_the_cognito_authorizer(api_template: Template) -> None:
+    authorizer_id = next(iter(api_template.find_resources("AWS::ApiGateway::Authorizer")))
+    for (http_method, path), method in method_routes(api_template).items():
+        if http_method == "OPTIONS" or path == "/health":
+            continue
+        assert method["AuthorizationType"] == "COGNITO_USER_POOLS", (http_method, path)
+        assert method["AuthorizerId"] == {"Ref": authorizer_id}, (http_method, path)
+
+
+def test_only_health_and_cors_preflight_are_public(api_template: Template) -> None:
+    public = {
+        route
+        for route, method in method_routes(api_template).items()
+        if method["AuthorizationType"] == "NONE"
+    }
+    assert ("GET", "/health") in public
+    assert {route for route in public if route[0] != "OPTIONS"} == {("GET", "/health")}
+
+
+def test_authorizer_trusts_the_stack_user_pool(api_template: Template) -> None:
+    api_template.has_resource_properties(
+        "AWS::ApiGateway::Authorizer",
+        {"Type": "COGNITO_USER_POOLS", "IdentitySource": "method.request.header.Authorization"},
+    )
+
+
+def test_gateway_routes_match_the_generated_openapi_document(api_template: Template) -> None:
+    document = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    documented = {
+        (method.upper(), _PARAMETER.sub("{}", path))
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    served = {(route.method, _PARAMETER.sub("{}", route.path)) for route in REST_ROUTES}
+    assert served == documented
+
+
+def test_stage_throttles_and_traces(api_template: Template) -> None:
+    api_template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "TracingEnabled": True,
+            "AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value()}),
+            "MethodSettings": Match.array_with(
+                [Match.object_like({"HttpMethod": "*", "ResourcePath": "/*", "ThrottlingRateLimit": 20})]
+            ),
+        },
+    )
+
+
+def test_function_runs_python_313_on_arm_with_tracing(api_template: Template) -> None:
+    api_template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "api.app.handler",
+            "Runtime": "python3.13",
+            "Architectures": ["arm64"],
+            "TracingConfig": {"Mode": "Active"},
+            "Environment": {
+                "Variables": Match.object_like(
+                    {
+                        design.ENV_TABLE_NAME: Match.any_value(),
+                        design.ENV_IDEMPOTENCY_TABLE_NAME: Match.any_value(),
+                        design.ENV_CURSOR_SECRET_ARN: Match.any_value(),
+                    }
+                )
+            },
+        },
+    )
+
+
+def _statements(template: Template) -> list[dict[str, Any]]:
+    return [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_no_policy_grants_a_wildcard_action(api_template: Template) -> None:
+    for statement in _statements(api_template):
+        for action in _as_list(statement["Action"]):
+            assert action != "*", statement
+            assert not action.endswith(":*"), statement
+
+
+def test_data_actions_name_their_resources_and_never_scan(api_template: Template) -> None:
+    data_statements = [
+        statement
+        for statement in _statements(api_template)
+        if any(action.startswith("dynamodb:") for action in _as_list(statement["Action"]))
+    ]
+    assert data_statements
+    for statement in data_statements:
+        assert "dynamodb:Scan" not in _as_list(statement["Action"])
+        assert "*" not in _as_list(statement["Resource"]), statement

@@ -1,0 +1,46 @@
+"""Environment settings: a typo in cdk.json stops synth with a message that names the key."""
+
+import pytest
+
+from stacks.config import ConfigError, load_environment
+from tests.infra.conftest import cdk_context
+
+ENVIRONMENTS = cdk_context()["environments"]
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_shipped_environments_are_valid(name: str) -> None:
+    assert load_environment(ENVIRONMENTS, name).name == name
+
+
+def test_prod_retains_and_protects_data() -> None:
+    prod = load_environment(ENVIRONMENTS, "prod")
+    assert prod.removal_policy == "retain"
+    assert prod.deletion_protection
+    assert prod.point_in_time_recovery
+
+
+def test_unknown_environment_lists_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match=r"Unknown environment 'qa'.*dev, prod"):
+        load_environment(ENVIRONMENTS, "qa")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("throttlingRateLimit", "fast", r"environments\.dev\.throttlingRateLimit"),
+        ("throttlingBurstLimit", -1, r"environments\.dev\.throttlingBurstLimit"),
+        ("removalPolicy", "keep", r"environments\.dev\.removalPolicy"),
+        ("logRetention", "FOREVERISH", r"environments\.dev\.logRetention.*not a CloudWatch retention"),
+        ("surprise", 1, r"environments\.dev\.surprise"),
+    ],
+)
+def test_a_bad_value_names_its_key(key: str, value: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_environment({"dev": {**ENVIRONMENTS["dev"], key: value}}, "dev")
+
+
+def test_a_missing_key_names_it() -> None:
+    settings = {key: value for key, value in ENVIRONMENTS["dev"].items() if key != "corsAllowOrigins"}
+    with pytest.raises(ConfigError, match=r"environments\.dev\.corsAllowOrigins"):
+        load_environment({"dev": settings}, "dev")

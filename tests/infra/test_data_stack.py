@@ -1,0 +1,102 @@
+"""DataStack: the table layout the repository relies on, and the settings that keep data safe."""
+
+from aws_cdk.assertions import Match, Template
+
+from lambdas.corkboard import table_design as design
+
+TABLE = "AWS::DynamoDB::Table"
+
+
+def test_main_table_keys_index_and_stream_match_the_shared_design(data_template: Template) -> None:
+    data_template.has_resource_properties(
+        TABLE,
+        {
+            "KeySchema": [
+                {"AttributeName": design.PARTITION_KEY, "KeyType": "HASH"},
+                {"AttributeName": design.SORT_KEY, "KeyType": "RANGE"},
+            ],
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": design.GSI1_NAME,
+                    "KeySchema": [
+                        {"AttributeName": design.GSI1_PARTITION_KEY, "KeyType": "HASH"},
+                        {"AttributeName": design.GSI1_SORT_KEY, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
+            "TimeToLiveSpecification": {"AttributeName": design.TTL_ATTRIBUTE, "Enabled": True},
+        },
+    )
+
+
+def test_every_table_is_on_demand_and_encrypted(data_template: Template) -> None:
+    tables = data_template.find_resources(TABLE)
+    assert len(tables) == 2
+    for table in tables.values():
+        assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+        assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_main_table_has_point_in_time_recovery(data_template: Template) -> None:
+    data_template.has_resource_properties(
+        TABLE,
+        {
+            "KeySchema": Match.array_with([{"AttributeName": design.SORT_KEY, "KeyType": "RANGE"}]),
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        },
+    )
+
+
+def test_idempotency_table_uses_powertools_layout(data_template: Template) -> None:
+    data_template.has_resource_properties(
+        TABLE,
+        {
+            "KeySchema": [{"AttributeName": design.IDEMPOTENCY_PARTITION_KEY, "KeyType": "HASH"}],
+            "TimeToLiveSpecification": {"AttributeName": design.IDEMPOTENCY_TTL_ATTRIBUTE, "Enabled": True},
+        },
+    )
+
+
+def test_dev_data_is_disposable(data_template: Template) -> None:
+    for table in data_template.find_resources(TABLE).values():
+        assert table["DeletionPolicy"] == "Delete"
+        assert table["Properties"]["DeletionProtectionEnabled"] is False
+
+
+def test_user_pool_signs_in_by_email_with_a_strong_password(data_template: Template) -> None:
+    data_template.has_resource_properties(
+        "AWS::Cognito::UserPool",
+        {
+            "UsernameAttributes": ["email"],
+            "Policies": {
+                "PasswordPolicy": Match.object_like(
+                    {
+                        "MinimumLength": Match.any_value(),
+                        "RequireLowercase": True,
+                        "RequireUppercase": True,
+                        "RequireNumbers": True,
+                        "RequireSymbols": True,
+                    }
+                )
+            },
+        },
+    )
+    policy = next(iter(data_template.find_resources("AWS::Cognito::UserPool").values()))
+    assert policy["Properties"]["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+
+
+def test_admins_group_exists(data_template: Template) -> None:
+    data_template.has_resource_properties("AWS::Cognito::UserPoolGroup", {"GroupName": design.ADMIN_GROUP})
+
+
+def test_app_client_has_no_secret(data_template: Template) -> None:
+    data_template.has_resource_properties("AWS::Cognito::UserPoolClient", {"GenerateSecret": False})
+
+
+def test_cursor_key_is_generated_not_written_in_the_template(data_template: Template) -> None:
+    data_template.has_resource_properties(
+        "AWS::SecretsManager::Secret",
+        {"GenerateSecretString": Match.object_like({"PasswordLength": 64}), "SecretString": Match.absent()},
+    )

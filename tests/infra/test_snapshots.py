@@ -1,0 +1,45 @@
+"""Snapshots of each stack catch what no assertion thought of. Update with `pytest --snapshot-update`."""
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from tests.infra.conftest import SynthesizedApp
+from tests.infra.template_normaliser import ASSET_HASH_PLACEHOLDER, normalise_template
+
+
+@pytest.fixture
+def json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.mark.parametrize("stack_name", ["data", "api"])
+def test_dev_stack_matches_snapshot(
+    dev_app: SynthesizedApp, stack_name: str, json_snapshot: SnapshotAssertion
+) -> None:
+    assert normalise_template(dev_app.template(stack_name)) == json_snapshot
+
+
+def test_a_handler_code_change_does_not_change_the_normalised_template() -> None:
+    def template(code_hash: str) -> dict[str, object]:
+        return {
+            "Resources": {
+                "Fn": {
+                    "Type": "AWS::Lambda::Function",
+                    "Properties": {"Code": {"S3Key": f"{code_hash}.zip"}},
+                },
+                "CDKMetadata": {"Type": "AWS::CDK::Metadata", "Properties": {"Analytics": code_hash[:20]}},
+            },
+            "Conditions": {"CDKMetadataAvailable": {"Fn::Equals": ["a", "b"]}},
+        }
+
+    before, after = normalise_template(template("a" * 64)), normalise_template(template("b" * 64))
+    assert before == after
+    assert before == {
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {"Code": {"S3Key": f"{ASSET_HASH_PLACEHOLDER}.zip"}},
+            }
+        }
+    }
