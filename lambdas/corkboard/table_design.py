@@ -7,10 +7,18 @@ dependency-free: no boto3, no pydantic, no CDK.
 
 __all__ = [
     "ADMIN_GROUP",
+    "CONNECTIONS_PARTITION_KEY",
+    "CONNECTIONS_SORT_KEY",
+    "CONNECTIONS_TTL_ATTRIBUTE",
     "ENV_ADMIN_GROUP",
+    "ENV_CONNECTIONS_TABLE_NAME",
     "ENV_CURSOR_SECRET_ARN",
     "ENV_IDEMPOTENCY_TABLE_NAME",
+    "ENV_JWKS_URL",
     "ENV_TABLE_NAME",
+    "ENV_USER_POOL_CLIENT_ID",
+    "ENV_USER_POOL_ID",
+    "ENV_WEBSOCKET_CALLBACK_URL",
     "GSI1_NAME",
     "GSI1_PARTITION_KEY",
     "GSI1_SORT_KEY",
@@ -33,6 +41,11 @@ TTL_ATTRIBUTE = "expiresAt"
 IDEMPOTENCY_PARTITION_KEY = "id"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
 
+# Connections table (WebSocket): connections and board subscriptions, expiring by TTL.
+CONNECTIONS_PARTITION_KEY = "pk"
+CONNECTIONS_SORT_KEY = "sk"
+CONNECTIONS_TTL_ATTRIBUTE = "expiresAt"
+
 # Cognito group whose members may read every board.
 ADMIN_GROUP = "admins"
 
@@ -41,3 +54,10 @@ ENV_TABLE_NAME = "TABLE_NAME"
 ENV_IDEMPOTENCY_TABLE_NAME = "IDEMPOTENCY_TABLE_NAME"
 ENV_CURSOR_SECRET_ARN = "CURSOR_SECRET_ARN"  # noqa: S105 - the variable name, not a secret
 ENV_ADMIN_GROUP = "ADMIN_GROUP"
+ENV_CONNECTIONS_TABLE_NAME = "CONNECTIONS_TABLE_NAME"
+# https://{api-id}.execute-api.{region}.amazonaws.com/{stage}: where post_to_connection is sent.
+ENV_WEBSOCKET_CALLBACK_URL = "WEBSOCKET_CALLBACK_URL"
+ENV_USER_POOL_ID = "USER_POOL_ID"
+ENV_USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
+# Optional: where the authorizer fetches the pool's JWKS (default: the pool's issuer URL on Cognito).
+ENV_JWKS_URL = "JWKS_URL"
