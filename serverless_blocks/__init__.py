@@ -6,8 +6,20 @@ when an override weakens one of its defaults.
 """
 
 from serverless_blocks.cognito_rest_api import CognitoRestApi, CognitoRestApiProps, InvalidRoutePathError
-from serverless_blocks.compliance import MissingReasonError, acknowledge_rule, warn_weakened_default
+from serverless_blocks.compliance import (
+    MissingReasonError,
+    acknowledge_rule,
+    acknowledge_weakened_default,
+    warn_weakened_default,
+)
 from serverless_blocks.gateway_error_responses import GATEWAY_ERROR_RESPONSES, GatewayErrorResponse
+from serverless_blocks.python_dependencies_layer import (
+    DependencyInstallError,
+    PythonDependenciesLayer,
+    PythonDependenciesLayerProps,
+    RequirementsFileNotFoundError,
+    UnsupportedLayerRuntimeError,
+)
 from serverless_blocks.python_function import (
     DEFAULT_ASSET_EXCLUDES,
     POWERTOOLS_VERSION,
@@ -17,8 +29,20 @@ from serverless_blocks.python_function import (
     UnsupportedLogLevelError,
     UnsupportedRuntimeError,
 )
+from serverless_blocks.stream_broadcaster import (
+    MissingTableStreamError,
+    StreamBroadcaster,
+    StreamBroadcasterProps,
+)
 from serverless_blocks.table import Table, TableProps
 from serverless_blocks.user_directory import UserDirectory, UserDirectoryProps
+from serverless_blocks.websocket_api import (
+    ConflictingConnectionsTableError,
+    MissingIdentitySourceError,
+    ReservedRouteKeyError,
+    WebSocketApi,
+    WebSocketApiProps,
+)
 
 __all__ = [
     "DEFAULT_ASSET_EXCLUDES",
@@ -26,18 +50,32 @@ __all__ = [
     "POWERTOOLS_VERSION",
     "CognitoRestApi",
     "CognitoRestApiProps",
+    "ConflictingConnectionsTableError",
+    "DependencyInstallError",
     "GatewayErrorResponse",
     "InvalidPowertoolsVersionError",
     "InvalidRoutePathError",
+    "MissingIdentitySourceError",
     "MissingReasonError",
+    "MissingTableStreamError",
+    "PythonDependenciesLayer",
+    "PythonDependenciesLayerProps",
     "PythonFunction",
     "PythonFunctionProps",
+    "RequirementsFileNotFoundError",
+    "ReservedRouteKeyError",
+    "StreamBroadcaster",
+    "StreamBroadcasterProps",
     "Table",
     "TableProps",
+    "UnsupportedLayerRuntimeError",
     "UnsupportedLogLevelError",
     "UnsupportedRuntimeError",
     "UserDirectory",
     "UserDirectoryProps",
+    "WebSocketApi",
+    "WebSocketApiProps",
     "acknowledge_rule",
+    "acknowledge_weakened_default",
     "warn_weakened_default",
 ]

@@ -7,7 +7,7 @@ place that refuses an empty reason and names warnings consistently.
 from aws_cdk import Acknowledgment, Annotations, Validations
 from constructs import IConstruct
 
-__all__ = ["MissingReasonError", "acknowledge_rule", "warn_weakened_default"]
+__all__ = ["MissingReasonError", "acknowledge_rule", "acknowledge_weakened_default", "warn_weakened_default"]
 
 _WARNING_PREFIX = "serverless-blocks:weakened-default"
 
@@ -31,6 +31,11 @@ def acknowledge_rule(scope: IConstruct, rule_id: str, reason: str) -> None:
     if not reason.strip():
         raise MissingReasonError(rule_id)
     Validations.of(scope).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+
+
+def acknowledge_weakened_default(scope: IConstruct, setting: str, reason: str) -> None:
+    """Accept, with a reason, the warning a construct gives when ``setting`` overrides its secure default."""
+    acknowledge_rule(scope, f"{_WARNING_PREFIX}:{setting}", reason)
 
 
 def warn_weakened_default(scope: IConstruct, setting: str, consequence: str) -> None:

@@ -28,6 +28,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from serverless_blocks.compliance import acknowledge_rule, warn_weakened_default
+from serverless_blocks.python_runtimes import is_python3
 
 __all__ = [
     "DEFAULT_ASSET_EXCLUDES",
@@ -126,6 +127,7 @@ class PythonFunctionProps:
     reserved_concurrent_executions: int | None = None
     description: str | None = None
     dead_letter_queue: sqs.IQueue | None = None
+    layers: Sequence[lambda_.ILayerVersion] = ()
     asset_excludes: Sequence[str] = DEFAULT_ASSET_EXCLUDES
 
 
@@ -172,7 +174,7 @@ class PythonFunction(Construct):
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=application_log_level,
-            layers=[self.powertools_layer],
+            layers=[self.powertools_layer, *props.layers],
             environment={**_powertools_environment(props), **props.environment},
             reserved_concurrent_executions=props.reserved_concurrent_executions,
             description=props.description,
@@ -234,7 +236,7 @@ def _powertools_layer_arn(scope: Construct, props: PythonFunctionProps) -> str:
     The value is a CloudFormation parameter of type AWS::SSM::Parameter::Value<String>, so synthesis
     needs no AWS credentials, and every function of a stack shares the one parameter per layer.
     """
-    if props.runtime.family != lambda_.RuntimeFamily.PYTHON or not props.runtime.name.startswith("python3."):
+    if not is_python3(props.runtime):
         raise UnsupportedRuntimeError(props.runtime)
     if not _SEMANTIC_VERSION.fullmatch(props.powertools_version):
         raise InvalidPowertoolsVersionError(props.powertools_version)

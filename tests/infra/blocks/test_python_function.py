@@ -82,6 +82,11 @@ def overridden(code_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Synt
             reserved_concurrent_executions=5,
             description="Overridden function",
             dead_letter_queue=sqs.Queue(stack, "Dlq"),
+            layers=(
+                lambda_.LayerVersion.from_layer_version_arn(
+                    stack, "Extra", "arn:aws:lambda:us-east-1:123456789012:layer:extra:3"
+                ),
+            ),
             asset_excludes=("*.md",),
         )
         return PythonFunction(stack, "Fn", props=props)
@@ -104,8 +109,8 @@ def _layer_parameter_names(template: Template) -> list[str]:
     parameters = template.to_json()["Parameters"]
     names: list[str] = []
     for function in template.find_resources(FUNCTION).values():
-        (layer,) = function["Properties"]["Layers"]
-        parameter = parameters[layer["Ref"]]
+        powertools_layer = function["Properties"]["Layers"][0]
+        parameter = parameters[powertools_layer["Ref"]]
         assert parameter["Type"] == SSM_STRING_PARAMETER
         names.append(parameter["Default"])
     return names
@@ -242,6 +247,12 @@ def test_override_layer_follows_runtime_architecture_and_version(
     assert _layer_parameter_names(overridden.template) == [
         f"/aws/service/powertools/python/x86_64/python3.12/{OVERRIDDEN_POWERTOOLS_VERSION}"
     ]
+
+
+def test_override_adds_extra_layers_after_powertools(overridden: SynthesizedBlock[PythonFunction]) -> None:
+    layers = _function(overridden)["Layers"]
+    assert len(layers) == 2
+    assert layers[1] == "arn:aws:lambda:us-east-1:123456789012:layer:extra:3"
 
 
 def test_override_environment_wins_over_construct_defaults(
