@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup synth local test test-infra test-unit lint fmt bench openapi clean constraints
+.PHONY: help setup synth deploy diff destroy local test test-infra test-unit lint fmt bench openapi clean constraints
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,16 @@ synth: setup ## Synthesize every stack of ENV (dev|prod) into cdk.out
 
 local: synth ## Today: synthesize dev and list its templates (the local cloud is issue 6, see README)
 	@echo "The local cloud (REST + WebSocket on moto, no Docker) is not built yet; cdk.out holds the dev app."
+
+deploy: setup ## Deploy every stack of ENV with your AWS credentials; writes cdk-outputs.ENV.json
+	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening --outputs-file cdk-outputs.$(ENV).json
+
+diff: setup ## Show what `make deploy ENV=...` would change
+	$(CDK) diff --all -c env=$(ENV)
+
+destroy: setup ## Destroy ENV's stacks (refuses prod; prod data is RETAINed anyway)
+	@if [ "$(ENV)" = "prod" ]; then echo "make destroy refuses ENV=prod: see docs/operations.md" >&2; exit 2; fi
+	$(CDK) destroy --all -c env=$(ENV)
 
 test: setup lint ## Lint, then every test (infra, unit)
 	$(PY) -m pytest -q
