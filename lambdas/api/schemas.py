@@ -3,20 +3,34 @@
 Requests forbid unknown fields, so a typo (``"titel"``) is a 400 rather than a silent no-op. PATCH
 bodies use pydantic's ``MISSING`` for "not sent", which keeps "leave it" apart from ``null`` ("clear
 it", allowed only where the field is optional). Responses are built from domain models with
-:meth:`ResponseModel.of`.
+:meth:`ResponseModel.of`; the board, member and task views come from :mod:`corkboard.views`, which the
+real-time events share.
 
 Example:
     >>> TaskPatch.model_validate({"version": 3, "status": "done"}).changes()
     {'status': <TaskStatus.DONE: 'done'>}
 """
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import MISSING, BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import MISSING, ConfigDict, Field, StringConstraints, model_validator
 
 from corkboard.models import Role, TaskStatus
+from corkboard.views import (
+    ID_MAX_LENGTH,
+    ID_PATTERN,
+    ApiModel,
+    BoardName,
+    BoardOut,
+    Description,
+    Identifier,
+    MemberOut,
+    ResponseModel,
+    TaskOut,
+    TaskTitle,
+    Version,
+)
 
 __all__ = [
     "CURSOR_MAX_LENGTH",
@@ -45,25 +59,12 @@ __all__ = [
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 CURSOR_MAX_LENGTH = 2048
-ID_MAX_LENGTH = 64
-ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
-BoardName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-TaskTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=4000)]
 Email = Annotated[str, StringConstraints(max_length=320)]
 GroupName = Annotated[str, StringConstraints(max_length=128)]
-Version = Annotated[int, Field(ge=1, description="The version you read; a stale one is refused with 409.")]
 Cursor = Annotated[str, StringConstraints(max_length=CURSOR_MAX_LENGTH)]
-
-
-class ApiModel(BaseModel):
-    """camelCase on the wire, snake_case in Python."""
-
-    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True)
 
 
 class RequestModel(ApiModel):
@@ -86,17 +87,6 @@ class PatchModel(RequestModel):
         if not self.changes():
             raise ValueError("send at least one field to change besides version")
         return self
-
-
-class ResponseModel(ApiModel):
-    """A body the API sends, built from a domain model's attributes."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    @classmethod
-    def of(cls, source: object) -> Self:
-        """Shape a domain object (or mapping) into this response."""
-        return cls.model_validate(source, from_attributes=True)
 
 
 class BoardCreate(RequestModel):
@@ -152,43 +142,6 @@ class MeOut(ResponseModel):
     email: Email | None
     groups: Annotated[list[GroupName], Field(max_length=100)]
     is_admin: bool
-
-
-class BoardOut(ResponseModel):
-    """A board."""
-
-    board_id: Identifier
-    name: BoardName
-    description: Description
-    owner_id: Identifier
-    created_at: datetime
-    updated_at: datetime
-    version: Version
-
-
-class MemberOut(ResponseModel):
-    """A member of a board and their role."""
-
-    board_id: Identifier
-    user_id: Identifier
-    role: Role
-    added_at: datetime
-    version: Version
-
-
-class TaskOut(ResponseModel):
-    """A task on a board."""
-
-    board_id: Identifier
-    task_id: Identifier
-    title: TaskTitle
-    description: Description
-    status: TaskStatus
-    assignee: Identifier | None
-    due_date: date | None
-    created_at: datetime
-    updated_at: datetime
-    version: Version
 
 
 class BoardPage(ResponseModel):

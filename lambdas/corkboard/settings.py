@@ -6,16 +6,46 @@ without an environment) and keeps the Powertools parameters utility off the cold
 - ``TABLE_NAME`` (``table_design.ENV_TABLE_NAME``): the main table, set by the stack.
 - ``CURSOR_SECRET_ARN`` (``table_design.ENV_CURSOR_SECRET_ARN``): the Secrets Manager secret whose value
   signs pagination cursors. Its string value is used as the HMAC key (UTF-8 bytes, at least 16).
+- ``CONNECTIONS_TABLE_NAME``: the WebSocket connections table.
+- ``WEBSOCKET_CALLBACK_URL``: ``https://{api}.execute-api.{region}.amazonaws.com/{stage}``, where frames
+  are posted to connections.
+- ``USER_POOL_ID``, ``USER_POOL_CLIENT_ID``: whose ID tokens the WebSocket authorizer accepts.
+- ``JWKS_URL`` (optional): where the authorizer fetches the pool's keys, if not from Cognito itself.
+- ``FANOUT_CONCURRENCY`` (optional, default :data:`DEFAULT_FANOUT_CONCURRENCY`): posts in flight at once.
 """
 
 import os
 
-from corkboard.table_design import ENV_CURSOR_SECRET_ARN, ENV_TABLE_NAME
+from corkboard.table_design import (
+    ENV_CONNECTIONS_TABLE_NAME,
+    ENV_CURSOR_SECRET_ARN,
+    ENV_FANOUT_CONCURRENCY,
+    ENV_JWKS_URL,
+    ENV_TABLE_NAME,
+    ENV_USER_POOL_CLIENT_ID,
+    ENV_USER_POOL_ID,
+    ENV_WEBSOCKET_CALLBACK_URL,
+)
 
-__all__ = ["CURSOR_KEY_MAX_AGE_SECONDS", "MissingSettingError", "cursor_key", "table_name"]
+__all__ = [
+    "CURSOR_KEY_MAX_AGE_SECONDS",
+    "DEFAULT_FANOUT_CONCURRENCY",
+    "InvalidSettingError",
+    "MissingSettingError",
+    "connections_table_name",
+    "cursor_key",
+    "fanout_concurrency",
+    "jwks_url",
+    "table_name",
+    "user_pool_client_id",
+    "user_pool_id",
+    "websocket_callback_url",
+]
 
 # How long a fetched cursor key is reused before Secrets Manager is asked again (so rotation lands within it).
 CURSOR_KEY_MAX_AGE_SECONDS = 300
+# Enough to hide a post's round trip behind 31 others, few enough for one function's sockets and memory.
+DEFAULT_FANOUT_CONCURRENCY = 32
 
 
 class MissingSettingError(RuntimeError):
@@ -29,6 +59,14 @@ class MissingSettingError(RuntimeError):
         )
 
 
+class InvalidSettingError(RuntimeError):
+    """An environment variable is set to a value the code cannot use."""
+
+    def __init__(self, variable: str, value: str, expected: str) -> None:
+        self.variable = variable
+        super().__init__(f"Environment variable {variable} is {value!r}; set it to {expected} or unset it.")
+
+
 def table_name() -> str:
     return _required(ENV_TABLE_NAME)
 
@@ -39,6 +77,35 @@ def cursor_key() -> bytes:
 
     secret = get_secret(_required(ENV_CURSOR_SECRET_ARN), max_age=CURSOR_KEY_MAX_AGE_SECONDS)
     return secret if isinstance(secret, bytes) else secret.encode()
+
+
+def connections_table_name() -> str:
+    return _required(ENV_CONNECTIONS_TABLE_NAME)
+
+
+def websocket_callback_url() -> str:
+    return _required(ENV_WEBSOCKET_CALLBACK_URL)
+
+
+def user_pool_id() -> str:
+    return _required(ENV_USER_POOL_ID)
+
+
+def user_pool_client_id() -> str:
+    return _required(ENV_USER_POOL_CLIENT_ID)
+
+
+def jwks_url() -> str | None:
+    return os.environ.get(ENV_JWKS_URL) or None
+
+
+def fanout_concurrency() -> int:
+    raw = os.environ.get(ENV_FANOUT_CONCURRENCY, "")
+    if not raw:
+        return DEFAULT_FANOUT_CONCURRENCY
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidSettingError(ENV_FANOUT_CONCURRENCY, raw, "a whole number of at least 1")
+    return int(raw)
 
 
 def _required(variable: str) -> str:

@@ -13,6 +13,7 @@ __all__ = [
     "ENV_ADMIN_GROUP",
     "ENV_CONNECTIONS_TABLE_NAME",
     "ENV_CURSOR_SECRET_ARN",
+    "ENV_FANOUT_CONCURRENCY",
     "ENV_IDEMPOTENCY_TABLE_NAME",
     "ENV_JWKS_URL",
     "ENV_TABLE_NAME",
@@ -61,3 +62,5 @@ ENV_USER_POOL_ID = "USER_POOL_ID"
 ENV_USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
 # Optional: where the authorizer fetches the pool's JWKS (default: the pool's issuer URL on Cognito).
 ENV_JWKS_URL = "JWKS_URL"
+# Optional: how many connections the broadcaster posts to at once (default: corkboard.settings).
+ENV_FANOUT_CONCURRENCY = "FANOUT_CONCURRENCY"

@@ -15,17 +15,22 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.parameters import clear_caches
+from connections_endpoint import ConnectionsEndpoint
+from connections_table import create_connections_table
 from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
 from corkboard.odm.client import dynamodb_client
 from corkboard.repository import CorkboardRepository
+from corkboard.services import store
 from corkboard.table_design import (
     ADMIN_GROUP,
     ENV_ADMIN_GROUP,
+    ENV_CONNECTIONS_TABLE_NAME,
     ENV_CURSOR_SECRET_ARN,
     ENV_IDEMPOTENCY_TABLE_NAME,
     ENV_TABLE_NAME,
+    ENV_WEBSOCKET_CALLBACK_URL,
     GSI1_NAME,
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
@@ -170,3 +175,29 @@ def _create_idempotency_table(dynamodb: Any) -> None:
         TableName=IDEMPOTENCY_TABLE_NAME,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": IDEMPOTENCY_TTL_ATTRIBUTE},
     )
+
+
+@pytest.fixture
+def connections_table(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The WebSocket connections table on the ``aws`` account, named in CONNECTIONS_TABLE_NAME."""
+    name = create_connections_table(boto3.client("dynamodb", region_name=aws.region))
+    monkeypatch.setenv(ENV_CONNECTIONS_TABLE_NAME, name)
+    _forget_shared_services()
+    yield name
+    _forget_shared_services()
+
+
+@pytest.fixture
+def connections_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectionsEndpoint]:
+    """A local ``@connections`` endpoint, named in WEBSOCKET_CALLBACK_URL (see connections_endpoint.py)."""
+    with ConnectionsEndpoint() as endpoint:
+        monkeypatch.setenv(ENV_WEBSOCKET_CALLBACK_URL, endpoint.callback_url)
+        store.management_api.cache_clear()
+        yield endpoint
+        store.management_api.cache_clear()
+
+
+def _forget_shared_services() -> None:
+    # The services' singletons were built for the previous test's tables and endpoint.
+    store.repository.cache_clear()
+    store.connections.cache_clear()

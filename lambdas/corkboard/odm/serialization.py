@@ -17,7 +17,7 @@ from pydantic_core import to_jsonable_python
 from corkboard.odm.keys import TableSchema
 from corkboard.odm.model import Model
 
-__all__ = ["RawItem", "dump_item", "load_item", "to_attribute_value", "to_dynamo_value"]
+__all__ = ["RawItem", "dump_item", "load_item", "load_values", "to_attribute_value", "to_dynamo_value"]
 
 M = TypeVar("M", bound=Model)
 
@@ -63,8 +63,15 @@ def dump_item(model: Model, schema: TableSchema) -> RawItem:
 
 def load_item(model_cls: type[M], raw: RawItem, schema: TableSchema) -> M:
     """Validate a stored item into ``model_cls`` and run its ``after_load`` hook."""
+    return load_values(
+        model_cls, {name: _deserializer.deserialize(value) for name, value in raw.items()}, schema
+    )
+
+
+def load_values(model_cls: type[M], item: Mapping[str, Any], schema: TableSchema) -> M:
+    """Like :func:`load_item`, for an item already deserialized (a DynamoDB stream image, for one)."""
     layout = model_cls.item_layout()
-    values = {name: _deserializer.deserialize(value) for name, value in raw.items()}
+    values = dict(item)
     for attribute in layout.keys:
         values.pop(attribute, None)
     if layout.ttl_field is not None:

@@ -110,6 +110,32 @@ class Table:
         next_cursor = None if resume_key is None else codec.encode(resume_key, scope=query.scope)
         return Page([load_item(model_cls, item, self.schema) for item in items], next_cursor)
 
+    def query_all(
+        self,
+        model_cls: type[M],
+        key_condition: ConditionBase,
+        *,
+        filter: ConditionBase | None = None,
+        consistent: bool = False,
+    ) -> Iterator[M]:
+        """Every model a key condition (and filter) selects, read a page at a time as the caller iterates.
+
+        For code that must see a whole partition, such as fan-out and cleanup. Lists shown to clients use
+        :meth:`page`, whose signed cursors let a client resume.
+        """
+        expressions = ExpressionSet()
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": expressions.condition(key_condition, is_key_condition=True),
+        }
+        if filter is not None:
+            request["FilterExpression"] = expressions.condition(filter)
+        if consistent:
+            request["ConsistentRead"] = True
+        request.update(expressions.parameters())
+        for items in self._all_pages(request):
+            yield from (load_item(model_cls, item, self.schema) for item in items)
+
     def save(self, model: M, *, condition: ConditionBase | None = None) -> M:
         """Write ``model`` and return what was stored (version bumped, ``before_save`` applied)."""
         op = self.save_op(model, condition=condition)
@@ -311,10 +337,13 @@ class Table:
             "ConsistentRead": True,
         }
         request.update(expressions.parameters())
+        return self._all_pages(request)
+
+    def _all_pages(self, request: dict[str, Any]) -> Iterator[list[RawItem]]:
         while True:
             with translate_throttling("Query"):
                 response = self.client.query(**request)
             yield response["Items"]
             if "LastEvaluatedKey" not in response:
                 return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            request = {**request, "ExclusiveStartKey": response["LastEvaluatedKey"]}

@@ -3,4 +3,4 @@
 Handlers call exactly one function here; only the repository below talks to DynamoDB.
 """
 
-__all__ = ["boards", "members", "tasks"]
+__all__ = ["boards", "broadcasts", "members", "subscriptions", "tasks"]

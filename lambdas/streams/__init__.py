@@ -1,0 +1,3 @@
+"""DynamoDB stream consumers. ``streams.broadcaster.handler`` posts board changes to WebSocket subscribers."""
+
+__all__ = ["broadcaster"]
