@@ -1,19 +1,24 @@
 """ApiStack: the REST API and the function behind it; stateless, so it can be replaced without data loss."""
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from lambdas.corkboard import table_design as design
-from serverless_blocks import CognitoRestApi, CognitoRestApiProps, PythonFunction, PythonFunctionProps
+from serverless_blocks import (
+    CognitoRestApi,
+    CognitoRestApiProps,
+    PythonFunction,
+    RegionalWebAcl,
+    RegionalWebAclProps,
+)
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
+from stacks.functions import corkboard_function
 from stacks.rest_routes import REST_ROUTES
 
-__all__ = ["LAMBDA_CODE_PATH", "ApiStack"]
-
-LAMBDA_CODE_PATH = "lambdas"
+__all__ = ["ApiStack"]
 
 # The narrowest set of item actions the repository uses; no Scan, no table-level administration.
 _MAIN_TABLE_ACTIONS = (
@@ -60,32 +65,50 @@ class ApiStack(Stack):
                 cors_allow_origins=config.cors_allow_origins,
                 cors_allow_headers=(*apigw.Cors.DEFAULT_HEADERS, "Idempotency-Key"),
                 access_log_retention=config.log_retention,
+                cache_cluster_size=config.cache_cluster_size,
+                cache_ttl=Duration.seconds(config.cache_ttl_seconds),
+                web_acl_arn=self._web_acl_arn(config),
             ),
         )
         for route in REST_ROUTES:
             self.rest_api.add_route(
-                route.method, route.path, self.rest_function.function, public=route.public
+                route.method,
+                route.path,
+                self.rest_function.function,
+                public=route.public,
+                query_parameters=route.query_parameters,
+                throttling=config.method_throttling.get(route.key),
             )
         self._outputs(data)
 
+    def _web_acl_arn(self, config: EnvironmentConfig) -> str | None:
+        if not config.web_acl:
+            return None
+        firewall = RegionalWebAcl(
+            self,
+            "Firewall",
+            props=RegionalWebAclProps(
+                name=f"corkboard-{config.name}-rest",
+                rate_limit_per_5_minutes=config.waf_rate_limit_per_5_minutes,
+            ),
+        )
+        return firewall.arn
+
     def _rest_function(self, config: EnvironmentConfig, data: DataStack) -> PythonFunction:
-        rest = PythonFunction(
+        rest = corkboard_function(
             self,
             "RestHandler",
-            props=PythonFunctionProps(
-                code_path=LAMBDA_CODE_PATH,
-                handler="api.app.handler",
-                service_name="corkboard-api",
-                description="Corkboard REST API: boards, members, tasks.",
-                log_retention=config.log_retention,
-                environment={
-                    design.ENV_TABLE_NAME: data.main_table.table_name,
-                    design.ENV_IDEMPOTENCY_TABLE_NAME: data.idempotency_table.table_name,
-                    design.ENV_CURSOR_SECRET_ARN: data.cursor_secret.secret_arn,
-                    design.ENV_ADMIN_GROUP: design.ADMIN_GROUP,
-                    "POWERTOOLS_METRICS_NAMESPACE": "Corkboard",
-                },
-            ),
+            config=config,
+            handler="api.app.handler",
+            service="corkboard-api",
+            description="Corkboard REST API: boards, members, tasks.",
+            environment={
+                design.ENV_TABLE_NAME: data.main_table.table_name,
+                design.ENV_IDEMPOTENCY_TABLE_NAME: data.idempotency_table.table_name,
+                design.ENV_CURSOR_SECRET_ARN: data.cursor_secret.secret_arn,
+                design.ENV_ADMIN_GROUP: design.ADMIN_GROUP,
+                "POWERTOOLS_METRICS_NAMESPACE": "Corkboard",
+            },
         )
         rest.role.add_to_principal_policy(
             iam.PolicyStatement(

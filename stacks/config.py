@@ -11,6 +11,8 @@ from aws_cdk import RemovalPolicy
 from aws_cdk.aws_logs import RetentionDays
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from stacks.rest_routes import REST_ROUTES
+
 __all__ = ["ConfigError", "EnvironmentConfig", "load_environment"]
 
 # The retention periods CloudWatch Logs accepts, by CDK name (ONE_MONTH, ONE_YEAR, ...).
@@ -34,6 +36,15 @@ class EnvironmentConfig(BaseModel):
     throttling_rate_limit: float = Field(alias="throttlingRateLimit", gt=0, le=10_000)
     throttling_burst_limit: int = Field(alias="throttlingBurstLimit", gt=0, le=5_000)
     cors_allow_origins: tuple[str, ...] = Field(alias="corsAllowOrigins", max_length=20)
+    # Optional keys: the CDK CLI drops null context values, so "off" is spelled by leaving the key out.
+    cache_cluster_size: Literal["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"] | None = Field(
+        default=None, alias="cacheClusterSize"
+    )
+    cache_ttl_seconds: int = Field(alias="cacheTtlSeconds", ge=0, le=3600)
+    web_acl: bool = Field(alias="webAcl")
+    waf_rate_limit_per_5_minutes: int = Field(alias="wafRateLimitPer5Minutes", ge=10, le=2_000_000_000)
+    alarm_email: str | None = Field(default=None, alias="alarmEmail", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    method_throttling: dict[str, tuple[float, int]] = Field(alias="methodThrottling")
 
     @property
     def cdk_removal_policy(self) -> RemovalPolicy:
@@ -63,6 +74,18 @@ def load_environment(environments: Mapping[str, Any] | None, name: str) -> Envir
         raise ConfigError(
             f"cdk.json context.environments.{name}.{key}: {first['msg']} (got {first.get('input')!r})."
         ) from error
+    if config.cache_cluster_size and config.cache_ttl_seconds == 0:
+        raise ConfigError(
+            f"cdk.json context.environments.{name}.cacheTtlSeconds: 0 turns caching off; set a TTL "
+            "or set cacheClusterSize to null."
+        )
+    known_routes = {route.key for route in REST_ROUTES}
+    for route_key in config.method_throttling:
+        if route_key not in known_routes:
+            raise ConfigError(
+                f"cdk.json context.environments.{name}.methodThrottling.{route_key!r} names no route; "
+                f"use one of: {', '.join(sorted(known_routes))}."
+            )
     if config.log_retention_name not in _RETENTION_NAMES:
         allowed = ", ".join(sorted(_RETENTION_NAMES))
         raise ConfigError(

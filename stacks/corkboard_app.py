@@ -7,6 +7,8 @@ from aws_cdk import App, Environment, Tags
 from stacks.api_stack import ApiStack
 from stacks.config import EnvironmentConfig, load_environment
 from stacks.data_stack import DataStack
+from stacks.monitoring_stack import MonitoringStack
+from stacks.realtime_stack import RealtimeStack
 
 __all__ = ["CorkboardStacks", "add_corkboard", "config_from_context"]
 
@@ -15,6 +17,8 @@ __all__ = ["CorkboardStacks", "add_corkboard", "config_from_context"]
 class CorkboardStacks:
     data: DataStack
     api: ApiStack
+    realtime: RealtimeStack
+    monitoring: MonitoringStack
 
 
 def config_from_context(app: App) -> EnvironmentConfig:
@@ -28,7 +32,11 @@ def add_corkboard(app: App, config: EnvironmentConfig, env: Environment | None =
     prefix = f"Corkboard-{config.name}"
     data = DataStack(app, f"{prefix}-Data", config=config, env=env)
     api = ApiStack(app, f"{prefix}-Api", config=config, data=data, env=env)
-    for stack in (data, api):
+    realtime = RealtimeStack(app, f"{prefix}-Realtime", config=config, data=data, env=env)
+    monitoring = MonitoringStack(
+        app, f"{prefix}-Monitoring", config=config, data=data, api=api, realtime=realtime, env=env
+    )
+    for stack in (data, api, realtime, monitoring):
         Tags.of(stack).add("app", "corkboard")
         Tags.of(stack).add("environment", config.name)
-    return CorkboardStacks(data=data, api=api)
+    return CorkboardStacks(data=data, api=api, realtime=realtime, monitoring=monitoring)

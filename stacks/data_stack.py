@@ -10,12 +10,17 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from lambdas.corkboard import table_design as design
-from serverless_blocks import Table, TableProps, UserDirectory, UserDirectoryProps, acknowledge_rule
+from serverless_blocks import (
+    Table,
+    TableProps,
+    UserDirectory,
+    UserDirectoryProps,
+    acknowledge_rule,
+    acknowledge_weakened_default,
+)
 from stacks.config import EnvironmentConfig
 
 __all__ = ["DataStack"]
-
-_WEAKENED = "serverless-blocks:weakened-default"
 
 
 class DataStack(Stack):
@@ -40,9 +45,9 @@ class DataStack(Stack):
             ),
         )
         self.cursor_secret = self._cursor_secret(config)
-        acknowledge_rule(
+        acknowledge_weakened_default(
             self.user_directory,
-            f"{_WEAKENED}:self_sign_up_enabled",
+            "self_sign_up_enabled",
             "Corkboard is a team product: people sign up with a verified e-mail address and see nothing "
             "until a board owner adds them.",
         )
@@ -57,7 +62,7 @@ class DataStack(Stack):
         )
         for construct in (self.main_table_block, self.idempotency_table_block, self.user_directory):
             for setting in ("removal_policy", "deletion_protection"):
-                acknowledge_rule(construct, f"{_WEAKENED}:{setting}", reason)
+                acknowledge_weakened_default(construct, setting, reason)
 
     def _main_table(self, config: EnvironmentConfig) -> Table:
         string = dynamodb.AttributeType.STRING
@@ -101,7 +106,7 @@ class DataStack(Stack):
             "Idempotency records live one hour and a lost record only means a retried POST runs again, "
             "so restoring this table to an earlier second has no value."
         )
-        acknowledge_rule(table, f"{_WEAKENED}:point_in_time_recovery", no_pitr)
+        acknowledge_weakened_default(table, "point_in_time_recovery", no_pitr)
         acknowledge_rule(table, "AwsSolutions-DDB3", no_pitr)
         return table
 

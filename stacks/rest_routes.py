@@ -10,21 +10,31 @@ class RestRoute(NamedTuple):
     method: str
     path: str
     public: bool = False
+    # Declared on the gateway method so that, with caching on, each one is part of the cache key.
+    query_parameters: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """How cdk.json names the route, e.g. "POST /boards"."""
+        return f"{self.method} {self.path}"
+
+
+_PAGE = ("limit", "cursor")
 
 
 REST_ROUTES: tuple[RestRoute, ...] = (
     RestRoute("GET", "/health", public=True),
     RestRoute("GET", "/me"),
     RestRoute("POST", "/boards"),
-    RestRoute("GET", "/boards"),
+    RestRoute("GET", "/boards", query_parameters=_PAGE),
     RestRoute("GET", "/boards/{boardId}"),
     RestRoute("PATCH", "/boards/{boardId}"),
     RestRoute("DELETE", "/boards/{boardId}"),
-    RestRoute("GET", "/boards/{boardId}/members"),
+    RestRoute("GET", "/boards/{boardId}/members", query_parameters=_PAGE),
     RestRoute("PUT", "/boards/{boardId}/members/{userId}"),
     RestRoute("DELETE", "/boards/{boardId}/members/{userId}"),
     RestRoute("POST", "/boards/{boardId}/tasks"),
-    RestRoute("GET", "/boards/{boardId}/tasks"),
+    RestRoute("GET", "/boards/{boardId}/tasks", query_parameters=("status", *_PAGE)),
     RestRoute("GET", "/boards/{boardId}/tasks/{taskId}"),
     RestRoute("PATCH", "/boards/{boardId}/tasks/{taskId}"),
     RestRoute("DELETE", "/boards/{boardId}/tasks/{taskId}"),

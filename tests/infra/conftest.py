@@ -31,12 +31,22 @@ class SynthesizedApp:
         return self.nag.template(getattr(self.stacks, stack_name))
 
 
+def synthesize_environment(name: str, outdir: Path) -> SynthesizedApp:
+    """Synthesize environment `name` the way `cdk synth -c env=NAME` would, with both cdk-nag packs."""
+    context = cdk_context()
+    app = App(outdir=str(outdir), context={**context, "env": name})
+    stacks = add_corkboard(app, load_environment(context["environments"], name))
+    return SynthesizedApp(app=app, stacks=stacks, nag=synthesize_with_nag(app))
+
+
 @pytest.fixture(scope="session")
 def dev_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
-    context = cdk_context()
-    app = App(outdir=str(tmp_path_factory.mktemp("cdk.out")), context={**context, "env": "dev"})
-    stacks = add_corkboard(app, load_environment(context["environments"], "dev"))
-    return SynthesizedApp(app=app, stacks=stacks, nag=synthesize_with_nag(app))
+    return synthesize_environment("dev", tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def prod_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    return synthesize_environment("prod", tmp_path_factory.mktemp("cdk.out.prod"))
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +57,8 @@ def data_template(dev_app: SynthesizedApp) -> Template:
 @pytest.fixture(scope="session")
 def api_template(dev_app: SynthesizedApp) -> Template:
     return Template.from_json(dev_app.template("api"))
+
+
+@pytest.fixture(scope="session")
+def realtime_template(dev_app: SynthesizedApp) -> Template:
+    return Template.from_json(dev_app.template("realtime"))

@@ -1,4 +1,4 @@
-"""The whole app passes cdk-nag (AwsSolutions + Serverless) and cfn-lint, and says why where it does not."""
+"""Every environment passes cdk-nag (AwsSolutions + Serverless) and cfn-lint, and says why where not."""
 
 import pytest
 
@@ -6,17 +6,26 @@ from tests.infra.cfn_lint_check import lint_template
 from tests.infra.conftest import SynthesizedApp
 from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 
-
-def test_app_has_no_unacknowledged_nag_findings(dev_app: SynthesizedApp) -> None:
-    assert_nag_clean(dev_app.nag.findings)
-
-
-def test_every_acknowledgment_gives_a_reason(dev_app: SynthesizedApp) -> None:
-    assert acknowledgments(dev_app.app)
-    assert_acknowledgments_justified(dev_app.app)
+ENVIRONMENTS = ["dev_app", "prod_app"]
+STACKS = ["data", "api", "realtime", "monitoring"]
 
 
-@pytest.mark.parametrize("stack_name", ["data", "api"])
-def test_cfn_lint_finds_nothing(dev_app: SynthesizedApp, stack_name: str) -> None:
-    problems = lint_template(dev_app.template(stack_name))
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_app_has_no_unacknowledged_nag_findings(environment: str, request: pytest.FixtureRequest) -> None:
+    synthesized: SynthesizedApp = request.getfixturevalue(environment)
+    assert_nag_clean(synthesized.nag.findings)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_acknowledgment_gives_a_reason(environment: str, request: pytest.FixtureRequest) -> None:
+    synthesized: SynthesizedApp = request.getfixturevalue(environment)
+    assert acknowledgments(synthesized.app)
+    assert_acknowledgments_justified(synthesized.app)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_cfn_lint_finds_nothing(environment: str, stack_name: str, request: pytest.FixtureRequest) -> None:
+    synthesized: SynthesizedApp = request.getfixturevalue(environment)
+    problems = lint_template(synthesized.template(stack_name))
     assert problems == [], "\n".join(problems)

@@ -44,3 +44,40 @@ def test_a_missing_key_names_it() -> None:
     settings = {key: value for key, value in ENVIRONMENTS["dev"].items() if key != "corsAllowOrigins"}
     with pytest.raises(ConfigError, match=r"environments\.dev\.corsAllowOrigins"):
         load_environment({"dev": settings}, "dev")
+
+
+def test_throttling_for_an_unknown_route_names_it() -> None:
+    settings = {**ENVIRONMENTS["dev"], "methodThrottling": {"GET /nowhere": [1, 2]}}
+    with pytest.raises(ConfigError, match=r"methodThrottling\.'GET /nowhere' names no route"):
+        load_environment({"dev": settings}, "dev")
+
+
+def test_a_cache_without_a_ttl_is_refused() -> None:
+    settings = {**ENVIRONMENTS["dev"], "cacheClusterSize": "0.5", "cacheTtlSeconds": 0}
+    with pytest.raises(ConfigError, match=r"environments\.dev\.cacheTtlSeconds"):
+        load_environment({"dev": settings}, "dev")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("cacheClusterSize", "2"), ("alarmEmail", "not-an-address"), ("wafRateLimitPer5Minutes", 1)],
+)
+def test_bad_operations_settings_name_their_key(key: str, value: object) -> None:
+    with pytest.raises(ConfigError, match=rf"environments\.dev\.{key}"):
+        load_environment({"dev": {**ENVIRONMENTS["dev"], key: value}}, "dev")
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_environments_hold_no_nulls_because_the_cdk_cli_drops_them(name: str) -> None:
+    assert None not in ENVIRONMENTS[name].values(), "leave an optional key out instead of setting it to null"
+
+
+def test_optional_operations_settings_default_to_off() -> None:
+    settings = {
+        key: value
+        for key, value in ENVIRONMENTS["prod"].items()
+        if key not in {"cacheClusterSize", "alarmEmail"}
+    }
+    config = load_environment({"prod": settings}, "prod")
+    assert config.cache_cluster_size is None
+    assert config.alarm_email is None

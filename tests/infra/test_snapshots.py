@@ -13,11 +13,21 @@ def json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("stack_name", ["data", "api"])
+STACKS = ["data", "api", "realtime", "monitoring"]
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
 def test_dev_stack_matches_snapshot(
     dev_app: SynthesizedApp, stack_name: str, json_snapshot: SnapshotAssertion
 ) -> None:
     assert normalise_template(dev_app.template(stack_name)) == json_snapshot
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_prod_stack_matches_snapshot(
+    prod_app: SynthesizedApp, stack_name: str, json_snapshot: SnapshotAssertion
+) -> None:
+    assert normalise_template(prod_app.template(stack_name)) == json_snapshot
 
 
 def test_a_handler_code_change_does_not_change_the_normalised_template() -> None:

@@ -1,0 +1,47 @@
+"""How Corkboard makes a Lambda function: one asset (`lambdas/`), one set of defaults, one line each."""
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from serverless_blocks import DEFAULT_ASSET_EXCLUDES, PythonFunction, PythonFunctionProps
+from stacks.config import EnvironmentConfig
+
+__all__ = ["LAMBDA_CODE_PATH", "corkboard_function"]
+
+LAMBDA_CODE_PATH = "lambdas"
+# Layer requirements live beside the code but are build input for layers, not function code.
+_ASSET_EXCLUDES = (*DEFAULT_ASSET_EXCLUDES, "layers")
+
+
+def corkboard_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    config: EnvironmentConfig,
+    handler: str,
+    service: str,
+    description: str,
+    environment: Mapping[str, str] | None = None,
+    layers: Sequence[lambda_.ILayerVersion] = (),
+    timeout: Duration | None = None,
+) -> PythonFunction:
+    """A PythonFunction running `handler` from the shared asset, with the environment's log retention."""
+    optional = {"timeout": timeout} if timeout else {}
+    return PythonFunction(
+        scope,
+        construct_id,
+        props=PythonFunctionProps(
+            code_path=LAMBDA_CODE_PATH,
+            handler=handler,
+            service_name=service,
+            description=description,
+            log_retention=config.log_retention,
+            environment=dict(environment or {}),
+            layers=layers,
+            asset_excludes=_ASSET_EXCLUDES,
+            **optional,
+        ),
+    )

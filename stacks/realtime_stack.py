@@ -1,0 +1,178 @@
+"""RealtimeStack: the WebSocket API, its connections table, and the stream broadcaster.
+
+Kept apart from the REST API so that the two can be deployed and rolled back independently; both read
+the DataStack's tables. Connection records are ephemeral (2 h at most), so this stack holds no data
+worth keeping.
+"""
+
+from collections.abc import Sequence
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from lambdas.corkboard import table_design as design
+from serverless_blocks import (
+    PythonDependenciesLayer,
+    PythonDependenciesLayerProps,
+    PythonFunction,
+    StreamBroadcaster,
+    StreamBroadcasterProps,
+    WebSocketApi,
+    WebSocketApiProps,
+)
+from stacks.config import EnvironmentConfig
+from stacks.data_stack import DataStack
+from stacks.functions import corkboard_function
+
+__all__ = ["AUTH_LIBRARIES_REQUIREMENTS", "RealtimeStack"]
+
+AUTH_LIBRARIES_REQUIREMENTS = "lambdas/layers/auth/requirements.txt"
+CLIENT_ACTIONS = ("subscribe", "unsubscribe", "ping")
+# Only records of items that make an event reach the broadcaster; the rest never invoke it.
+BROADCAST_SORT_KEY_PREFIXES = ("META", "MEMBER#", "TASK#")
+
+# What each function's code calls on the connections table (corkboard/connections.py), and no more.
+_CONNECT_ACTIONS = ("dynamodb:PutItem",)
+_ACTIONS_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchWriteItem")
+_CLEANUP_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem")
+# Permission checks read the board and the caller's membership.
+_MAIN_TABLE_READS = ("dynamodb:GetItem",)
+
+
+class RealtimeStack(Stack):
+    """WebSocket clients subscribe to boards; the main table's stream tells them what changed."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        data: DataStack,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self._config = config
+        auth_libraries = PythonDependenciesLayer(
+            self,
+            "AuthLibraries",
+            props=PythonDependenciesLayerProps(
+                requirements_path=AUTH_LIBRARIES_REQUIREMENTS,
+                description="PyJWT and cryptography for the WebSocket authorizer",
+            ),
+        )
+        pool = data.user_directory
+        self.authorizer = self._function(
+            "Authorizer",
+            "ws.authorizer.handler",
+            "Verifies the Cognito ID token of a WebSocket $connect.",
+            environment={
+                design.ENV_USER_POOL_ID: pool.user_pool.user_pool_id,
+                design.ENV_USER_POOL_CLIENT_ID: pool.user_pool_client.user_pool_client_id,
+            },
+            layers=(auth_libraries.layer,),
+        )
+        self.connect = self._function(
+            "Connect", "ws.connection.connect", "Records a new WebSocket connection."
+        )
+        self.disconnect = self._function(
+            "Disconnect", "ws.connection.disconnect", "Forgets a connection and its subscriptions."
+        )
+        self.actions = self._function(
+            "Actions", "ws.actions.handler", "Serves subscribe, unsubscribe, ping and unknown frames."
+        )
+        self.websocket = WebSocketApi(
+            self,
+            "WebSocket",
+            props=WebSocketApiProps(
+                api_name=f"corkboard-{config.name}-realtime",
+                connect_handler=self.connect.function,
+                disconnect_handler=self.disconnect.function,
+                default_handler=self.actions.function,
+                authorizer_handler=self.authorizer.function,
+                routes={action: self.actions.function for action in CLIENT_ACTIONS},
+                throttling_rate_limit=config.throttling_rate_limit,
+                throttling_burst_limit=config.throttling_burst_limit,
+                access_log_retention=config.log_retention,
+            ),
+        )
+        self.broadcaster = self._function(
+            "Broadcaster",
+            "streams.broadcaster.handler",
+            "Posts each board change to the board's WebSocket subscribers.",
+            timeout=Duration.seconds(60),
+        )
+        self.stream = StreamBroadcaster(
+            self,
+            "BoardEvents",
+            props=StreamBroadcasterProps(
+                table=data.main_table,
+                handler=self.broadcaster.function,
+                filters=(_board_item_filter(),),
+            ),
+        )
+        self.functions = (self.authorizer, self.connect, self.disconnect, self.actions, self.broadcaster)
+        self._wire(data)
+        self._outputs()
+
+    def _function(
+        self,
+        construct_id: str,
+        handler: str,
+        description: str,
+        *,
+        environment: dict[str, str] | None = None,
+        layers: Sequence[lambda_.ILayerVersion] = (),
+        timeout: Duration | None = None,
+    ) -> PythonFunction:
+        return corkboard_function(
+            self,
+            construct_id,
+            config=self._config,
+            handler=handler,
+            service="corkboard-realtime",
+            description=description,
+            environment=environment,
+            layers=layers,
+            timeout=timeout,
+        )
+
+    def _wire(self, data: DataStack) -> None:
+        """Environment and the narrowest grants each function needs."""
+        connections = self.websocket.connections_table
+        grants = {
+            self.connect: _CONNECT_ACTIONS,
+            self.disconnect: _CLEANUP_ACTIONS,
+            self.actions: _ACTIONS_ACTIONS,
+            self.broadcaster: _CLEANUP_ACTIONS,
+        }
+        for function, actions in grants.items():
+            function.function.add_environment(design.ENV_CONNECTIONS_TABLE_NAME, connections.table_name)
+            _allow(function, actions, connections.table_arn)
+        for function in (self.actions, self.broadcaster):
+            function.function.add_environment(design.ENV_WEBSOCKET_CALLBACK_URL, self.websocket.callback_url)
+            self.websocket.grant_manage_connections(function.role)
+        self.actions.function.add_environment(design.ENV_TABLE_NAME, data.main_table.table_name)
+        self.actions.function.add_environment(design.ENV_ADMIN_GROUP, design.ADMIN_GROUP)
+        _allow(self.actions, _MAIN_TABLE_READS, data.main_table.table_arn)
+
+    def _outputs(self) -> None:
+        CfnOutput(
+            self, "WebSocketUrl", value=self.websocket.url, description="wss:// URL; add ?token=<ID token>"
+        )
+        CfnOutput(self, "BroadcastFailureQueueUrl", value=self.stream.failure_queue.queue_url)
+
+
+def _allow(function: PythonFunction, actions: Sequence[str], resource_arn: str) -> None:
+    function.role.add_to_principal_policy(
+        iam.PolicyStatement(actions=list(actions), resources=[resource_arn])
+    )
+
+
+def _board_item_filter() -> dict[str, object]:
+    prefixes = [
+        rule for prefix in BROADCAST_SORT_KEY_PREFIXES for rule in lambda_.FilterRule.begins_with(prefix)
+    ]
+    return lambda_.FilterCriteria.filter({"dynamodb": {"Keys": {design.SORT_KEY: {"S": prefixes}}}})

@@ -1,0 +1,119 @@
+"""RealtimeStack: who may connect, which routes exist, what reaches the broadcaster, and its grants."""
+
+import json
+from typing import Any
+
+from aws_cdk.assertions import Match, Template
+
+from lambdas.corkboard import table_design as design
+from stacks.realtime_stack import BROADCAST_SORT_KEY_PREFIXES, CLIENT_ACTIONS
+
+
+def _routes(template: Template) -> dict[str, dict[str, Any]]:
+    return {
+        route["Properties"]["RouteKey"]: route["Properties"]
+        for route in template.find_resources("AWS::ApiGatewayV2::Route").values()
+    }
+
+
+def test_routes_are_the_lifecycle_ones_plus_the_client_actions(realtime_template: Template) -> None:
+    assert set(_routes(realtime_template)) == {"$connect", "$disconnect", "$default", *CLIENT_ACTIONS}
+    realtime_template.has_resource_properties(
+        "AWS::ApiGatewayV2::Api",
+        {"ProtocolType": "WEBSOCKET", "RouteSelectionExpression": "$request.body.action"},
+    )
+
+
+def test_only_connect_is_authorized_and_by_the_token_in_the_query_string(realtime_template: Template) -> None:
+    routes = _routes(realtime_template)
+    assert routes["$connect"]["AuthorizationType"] == "CUSTOM"
+    assert {key for key, route in routes.items() if route["AuthorizationType"] != "NONE"} == {"$connect"}
+    realtime_template.has_resource_properties(
+        "AWS::ApiGatewayV2::Authorizer",
+        {"AuthorizerType": "REQUEST", "IdentitySource": ["route.request.querystring.token"]},
+    )
+
+
+def test_authorizer_gets_the_pool_and_client_and_the_jwt_layer(realtime_template: Template) -> None:
+    realtime_template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "ws.authorizer.handler",
+            "Layers": Match.array_with(
+                [Match.object_like({"Ref": Match.string_like_regexp("AuthLibraries")})]
+            ),
+            "Environment": {
+                "Variables": Match.object_like(
+                    {
+                        design.ENV_USER_POOL_ID: Match.any_value(),
+                        design.ENV_USER_POOL_CLIENT_ID: Match.any_value(),
+                    }
+                )
+            },
+        },
+    )
+
+
+def test_stage_throttles_and_logs(realtime_template: Template) -> None:
+    realtime_template.has_resource_properties(
+        "AWS::ApiGatewayV2::Stage",
+        {
+            "AutoDeploy": True,
+            "DefaultRouteSettings": Match.object_like(
+                {"ThrottlingRateLimit": 20, "ThrottlingBurstLimit": 40}
+            ),
+            "AccessLogSettings": Match.object_like({"DestinationArn": Match.any_value()}),
+        },
+    )
+
+
+def test_connections_expire_by_ttl(realtime_template: Template) -> None:
+    realtime_template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {"TimeToLiveSpecification": {"AttributeName": design.CONNECTIONS_TTL_ATTRIBUTE, "Enabled": True}},
+    )
+
+
+def test_broadcaster_sees_only_board_items_and_reports_partial_failures(realtime_template: Template) -> None:
+    (mapping,) = realtime_template.find_resources("AWS::Lambda::EventSourceMapping").values()
+    properties = mapping["Properties"]
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert properties["MaximumRetryAttempts"] >= 1
+    assert "OnFailure" in properties["DestinationConfig"]
+    (pattern,) = (json.loads(entry["Pattern"]) for entry in properties["FilterCriteria"]["Filters"])
+    prefixes = pattern["dynamodb"]["Keys"][design.SORT_KEY]["S"]
+    assert prefixes == [{"prefix": prefix} for prefix in BROADCAST_SORT_KEY_PREFIXES]
+
+
+def _statements_of(template: Template, handler: str) -> list[dict[str, Any]]:
+    functions = template.find_resources("AWS::Lambda::Function", {"Properties": {"Handler": handler}})
+    (function,) = functions.values()
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    policies = template.find_resources(
+        "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": role_id}]}}
+    ).values()
+    return [
+        statement for policy in policies for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_manage_connections_is_pinned_to_this_api_and_stage(realtime_template: Template) -> None:
+    for handler in ("ws.actions.handler", "streams.broadcaster.handler"):
+        (statement,) = (
+            s for s in _statements_of(realtime_template, handler) if "execute-api" in str(s["Action"])
+        )
+        assert statement["Action"] == "execute-api:ManageConnections"
+        for resource in statement["Resource"]:
+            joined = "".join(
+                part if isinstance(part, str) else json.dumps(part) for part in resource["Fn::Join"][1]
+            )
+            assert "WebSocketApi" in joined
+            assert "/v1/" in joined
+            assert joined.endswith("/@connections/*")
+
+
+def test_authorizer_and_connect_touch_nothing_they_do_not_need(realtime_template: Template) -> None:
+    assert not [s for s in _statements_of(realtime_template, "ws.authorizer.handler") if "dynamodb" in str(s)]
+    connect = [s for s in _statements_of(realtime_template, "ws.connection.connect") if "dynamodb" in str(s)]
+    assert [statement["Action"] for statement in connect] == ["dynamodb:PutItem"]
