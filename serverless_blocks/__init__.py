@@ -5,7 +5,18 @@ public attribute, acknowledges the cdk-nag findings it accepts with a reason, an
 when an override weakens one of its defaults.
 """
 
-from serverless_blocks.cognito_rest_api import CognitoRestApi, CognitoRestApiProps, InvalidRoutePathError
+from serverless_blocks.api_monitoring import (
+    ApiMonitoring,
+    ApiMonitoringProps,
+    NothingToMonitorError,
+    WebSocketStageWithoutApiError,
+)
+from serverless_blocks.cognito_rest_api import (
+    CognitoRestApi,
+    CognitoRestApiProps,
+    InvalidCacheClusterSizeError,
+    InvalidRoutePathError,
+)
 from serverless_blocks.compliance import (
     MissingReasonError,
     acknowledge_rule,
@@ -29,6 +40,11 @@ from serverless_blocks.python_function import (
     UnsupportedLogLevelError,
     UnsupportedRuntimeError,
 )
+from serverless_blocks.regional_web_acl import (
+    DEFAULT_MANAGED_RULE_GROUPS,
+    RegionalWebAcl,
+    RegionalWebAclProps,
+)
 from serverless_blocks.stream_broadcaster import (
     MissingTableStreamError,
     StreamBroadcaster,
@@ -46,22 +62,29 @@ from serverless_blocks.websocket_api import (
 
 __all__ = [
     "DEFAULT_ASSET_EXCLUDES",
+    "DEFAULT_MANAGED_RULE_GROUPS",
     "GATEWAY_ERROR_RESPONSES",
     "POWERTOOLS_VERSION",
+    "ApiMonitoring",
+    "ApiMonitoringProps",
     "CognitoRestApi",
     "CognitoRestApiProps",
     "ConflictingConnectionsTableError",
     "DependencyInstallError",
     "GatewayErrorResponse",
+    "InvalidCacheClusterSizeError",
     "InvalidPowertoolsVersionError",
     "InvalidRoutePathError",
     "MissingIdentitySourceError",
     "MissingReasonError",
     "MissingTableStreamError",
+    "NothingToMonitorError",
     "PythonDependenciesLayer",
     "PythonDependenciesLayerProps",
     "PythonFunction",
     "PythonFunctionProps",
+    "RegionalWebAcl",
+    "RegionalWebAclProps",
     "RequirementsFileNotFoundError",
     "ReservedRouteKeyError",
     "StreamBroadcaster",
@@ -75,6 +98,7 @@ __all__ = [
     "UserDirectoryProps",
     "WebSocketApi",
     "WebSocketApiProps",
+    "WebSocketStageWithoutApiError",
     "acknowledge_rule",
     "acknowledge_weakened_default",
     "warn_weakened_default",

@@ -9,14 +9,21 @@ Example::
     )
     api.add_route("GET", "/health", health.function, public=True)
     api.add_route("GET", "/orders/{orderId}", orders.function)
+    api.add_route(
+        "GET", "/orders", orders.function, query_parameters=("status", "cursor"), throttling=(5, 10)
+    )
+
+With ``cache_cluster_size`` set, every GET route that needs a token is cached per caller: its cache key
+holds the ``Authorization`` header and every path and query parameter.
 """
 
 import json
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
+from typing import Final, cast
 
-from aws_cdk import Names, RemovalPolicy
+from aws_cdk import Duration, Names, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
@@ -27,13 +34,21 @@ from constructs import Construct
 from serverless_blocks.compliance import acknowledge_rule, warn_weakened_default
 from serverless_blocks.gateway_error_responses import add_gateway_error_responses
 
-__all__ = ["CognitoRestApi", "CognitoRestApiProps", "InvalidRoutePathError"]
+__all__ = ["CognitoRestApi", "CognitoRestApiProps", "InvalidCacheClusterSizeError", "InvalidRoutePathError"]
 
 _PUBLIC_ROUTE_REASON: Final = (
     "The route was declared public by the caller (for example a liveness check), so it "
     "deliberately has no authorizer and returns nothing that needs a signed-in user."
 )
 _WILDCARD_ORIGIN = "*"
+# The sizes, in GB, that API Gateway offers for a stage cache.
+_CACHE_CLUSTER_SIZES: Final = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
+_CACHED_METHOD: Final = "GET"
+_AUTHORIZATION_HEADER: Final = "method.request.header.Authorization"
+_PATH_PARAMETER_PREFIX: Final = "method.request.path."
+_QUERY_PARAMETER_PREFIX: Final = "method.request.querystring."
+# "{itemId}" names a path parameter; "{proxy+}" names a greedy one, whose parameter is "proxy".
+_PATH_PARAMETER: Final = re.compile(r"\{([^}+]+)\+?\}")
 
 
 class InvalidRoutePathError(ValueError):
@@ -43,9 +58,19 @@ class InvalidRoutePathError(ValueError):
         super().__init__(f"Route path {path!r} must start with '/', e.g. '/items/{{itemId}}'.")
 
 
+class InvalidCacheClusterSizeError(ValueError):
+    """Raised when the stage cache size is not one API Gateway offers."""
+
+    def __init__(self, size: str) -> None:
+        super().__init__(
+            f"cache_cluster_size {size!r} is not an API Gateway cache size; use one of "
+            f"{', '.join(_CACHE_CLUSTER_SIZES)} (GB), or None for no cache."
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class CognitoRestApiProps:
-    """The user pool that signs tokens, plus stage, throttling, CORS, logging and WAF settings."""
+    """The user pool that signs tokens, plus stage, throttling, caching, CORS, logging and WAF settings."""
 
     user_pool: cognito.IUserPool
     api_name: str | None = None
@@ -63,6 +88,9 @@ class CognitoRestApiProps:
     endpoint_type: apigw.EndpointType = apigw.EndpointType.REGIONAL
     cloud_watch_role: bool = True
     web_acl_arn: str | None = None
+    cache_cluster_size: str | None = None
+    cache_ttl: Duration = field(default_factory=lambda: Duration.seconds(60))
+    cache_encrypted: bool = True
 
 
 class CognitoRestApi(Construct):
@@ -74,7 +102,9 @@ class CognitoRestApi(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, props: CognitoRestApiProps) -> None:
         super().__init__(scope, construct_id)
-        self._integrations: dict[str, apigw.LambdaIntegration] = {}
+        if props.cache_cluster_size is not None and props.cache_cluster_size not in _CACHE_CLUSTER_SIZES:
+            raise InvalidCacheClusterSizeError(props.cache_cluster_size)
+        self._props = props
         self.access_log_group = logs.LogGroup(
             self,
             "AccessLogs",
@@ -101,9 +131,17 @@ class CognitoRestApi(Construct):
                 data_trace_enabled=False,
                 access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
                 access_log_format=_access_log_format(),
+                cache_cluster_enabled=self._has_cache or None,
+                cache_cluster_size=props.cache_cluster_size,
+                # Stage-wide caching would cache GET methods without the caller in their cache key;
+                # add_route turns caching on per method instead.
+                caching_enabled=False if self._has_cache else None,
             ),
         )
         self.stage = self.api.deployment_stage
+        self._cfn_stage = cast(apigw.CfnStage, self.stage.node.default_child)
+        self._stage_wide_settings = list(self._cfn_stage.method_settings)
+        self._method_settings: list[apigw.CfnStage.MethodSettingProperty] = []
         self.url = self.api.url
         self.authorizer = apigw.CognitoUserPoolsAuthorizer(
             self, "Authorizer", cognito_user_pools=[props.user_pool]
@@ -119,40 +157,74 @@ class CognitoRestApi(Construct):
         self._warn_about_weakened_defaults(props)
 
     def add_route(
-        self, method: str, path: str, handler: lambda_.IFunction, *, public: bool = False
+        self,
+        method: str,
+        path: str,
+        handler: lambda_.IFunction,
+        *,
+        public: bool = False,
+        query_parameters: Sequence[str] = (),
+        throttling: tuple[float, int] | None = None,
+        cacheable: bool = True,
     ) -> apigw.Method:
-        """Route ``method path`` to ``handler`` through a Lambda proxy integration.
+        """Route ``method path`` to ``handler`` through its own Lambda proxy integration.
 
         Resources along ``path`` are created or reused. The route requires a Cognito token unless
         ``public`` is set, which is recorded as an acknowledged cdk-nag finding on the method.
+        ``query_parameters`` are declared (optional) on the method and join the cache key.
+        ``throttling`` is ``(rate_limit, burst_limit)`` for this route instead of the stage's.
+        ``cacheable=False`` keeps a GET out of the stage cache, for reads that must see the latest write.
         """
         if not path.startswith("/"):
             raise InvalidRoutePathError(path)
         resource = self.api.root.resource_for_path(path)
-        if public:
-            route = resource.add_method(
-                method,
-                self._integration_for(handler),
-                authorization_type=apigw.AuthorizationType.NONE,
-                request_validator=self.request_validator,
-            )
-            acknowledge_rule(route, "AwsSolutions-APIG4", _PUBLIC_ROUTE_REASON)
-            acknowledge_rule(route, "AwsSolutions-COG4", _PUBLIC_ROUTE_REASON)
-            return route
-        return resource.add_method(
+        cached = cacheable and self._has_cache and not public and method.upper() == _CACHED_METHOD
+        cache_key = _cache_key_parameters(resource.path, query_parameters) if cached else ()
+        route = resource.add_method(
             method,
-            self._integration_for(handler),
-            authorization_type=apigw.AuthorizationType.COGNITO,
-            authorizer=self.authorizer,
+            _lambda_integration(handler, cache_key),
+            authorization_type=apigw.AuthorizationType.NONE if public else apigw.AuthorizationType.COGNITO,
+            authorizer=None if public else self.authorizer,
+            request_parameters=_declared_parameters(query_parameters, cache_key) or None,
             request_validator=self.request_validator,
         )
+        if public:
+            acknowledge_rule(route, "AwsSolutions-APIG4", _PUBLIC_ROUTE_REASON)
+            acknowledge_rule(route, "AwsSolutions-COG4", _PUBLIC_ROUTE_REASON)
+        if cached or throttling is not None:
+            self._add_method_setting(route, cached=cached, throttling=throttling)
+        return route
 
-    def _integration_for(self, handler: lambda_.IFunction) -> apigw.LambdaIntegration:
-        """One integration per function; the console's test-invoke permission is left out on purpose."""
-        key = handler.node.addr
-        if key not in self._integrations:
-            self._integrations[key] = apigw.LambdaIntegration(handler, allow_test_invoke=False)
-        return self._integrations[key]
+    @property
+    def _has_cache(self) -> bool:
+        return self._props.cache_cluster_size is not None
+
+    def _add_method_setting(
+        self, route: apigw.Method, *, cached: bool, throttling: tuple[float, int] | None
+    ) -> None:
+        """Give one method its own stage settings: its throttle, and caching when it is cached.
+
+        A method's entry replaces the stage-wide entry for that method, so it repeats the stage's
+        logging, metrics and throttling rather than silently turning them off.
+        """
+        props = self._props
+        rate_limit, burst_limit = throttling or (props.throttling_rate_limit, props.throttling_burst_limit)
+        self._method_settings.append(
+            apigw.CfnStage.MethodSettingProperty(
+                http_method=route.http_method,
+                resource_path=_method_setting_path(route.resource.path),
+                logging_level=props.logging_level.value,
+                metrics_enabled=props.metrics_enabled,
+                data_trace_enabled=False,
+                throttling_rate_limit=rate_limit,
+                throttling_burst_limit=burst_limit,
+                caching_enabled=cached,
+                cache_ttl_in_seconds=props.cache_ttl.to_seconds() if cached else None,
+                cache_data_encrypted=props.cache_encrypted if cached else None,
+            )
+        )
+        # The stage renders its settings when it is created, before any route exists.
+        self._cfn_stage.method_settings = [*self._stage_wide_settings, *self._method_settings]
 
     def _associate_web_acl(self, web_acl_arn: str | None) -> wafv2.CfnWebACLAssociation | None:
         if web_acl_arn is None:
@@ -189,6 +261,52 @@ class CognitoRestApi(Construct):
             warn_weakened_default(
                 self, "cors_allow_origins", "any web site can call the API from a user's browser."
             )
+        if self._has_cache and not props.cache_encrypted:
+            warn_weakened_default(
+                self, "cache_encrypted", "cached responses, which hold callers' data, are stored unencrypted."
+            )
+
+
+def _cache_key_parameters(resource_path: str, query_parameters: Sequence[str]) -> tuple[str, ...]:
+    """Everything that tells two requests apart: the caller's token and every path and query parameter.
+
+    Without the token in the key, one user would be served another user's cached response.
+    """
+    return (
+        _AUTHORIZATION_HEADER,
+        *(_PATH_PARAMETER_PREFIX + name for name in _PATH_PARAMETER.findall(resource_path)),
+        *(_QUERY_PARAMETER_PREFIX + name for name in query_parameters),
+    )
+
+
+def _declared_parameters(query_parameters: Sequence[str], cache_key: Sequence[str]) -> dict[str, bool]:
+    """Method request parameters: API Gateway accepts only declared parameters as cache keys.
+
+    Only path parameters are required, since a request cannot reach the method without them.
+    """
+    names = [*(_QUERY_PARAMETER_PREFIX + name for name in query_parameters), *cache_key]
+    return {name: name.startswith(_PATH_PARAMETER_PREFIX) for name in names}
+
+
+def _lambda_integration(handler: lambda_.IFunction, cache_key: Sequence[str]) -> apigw.LambdaIntegration:
+    """A proxy integration per route, so that each cached route carries its own cache key.
+
+    Cache key parameters must be mapped onto the integration request. The console's test-invoke
+    permission is left out on purpose.
+    """
+    return apigw.LambdaIntegration(
+        handler,
+        allow_test_invoke=False,
+        cache_key_parameters=list(cache_key) or None,
+        request_parameters={name.replace("method.", "integration.", 1): name for name in cache_key} or None,
+    )
+
+
+def _method_setting_path(resource_path: str) -> str:
+    """A stage method setting escapes each '/' of the path as '~1' after a leading '/' ('/~1items~1{id}')."""
+    if resource_path == "/":
+        return resource_path
+    return "/" + resource_path.replace("/", "~1")
 
 
 def _access_log_format() -> apigw.AccessLogFormat:

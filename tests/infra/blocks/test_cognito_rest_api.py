@@ -5,20 +5,22 @@ what the construct itself adds to the stack.
 """
 
 import json
-from typing import Any
+import re
+from typing import Any, NamedTuple
 
 import pytest
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk.assertions import Match
+from aws_cdk.assertions import Match, Template
 
 from serverless_blocks import (
     GATEWAY_ERROR_RESPONSES,
     CognitoRestApi,
     CognitoRestApiProps,
+    InvalidCacheClusterSizeError,
     InvalidRoutePathError,
 )
 from tests.infra.blocks.block_synthesis import STACK_NAME, SynthesizedBlock, synthesize, weakened_defaults
@@ -32,14 +34,37 @@ ORIGINS = ("https://app.example.com", "https://admin.example.com")
 METHOD = "AWS::ApiGateway::Method"
 STAGE = "AWS::ApiGateway::Stage"
 GATEWAY_RESPONSE = "AWS::ApiGateway::GatewayResponse"
-# (method, path, function, public) for the routes every variant gets.
+RESOURCE = "AWS::ApiGateway::Resource"
+AUTHORIZATION_KEY = "method.request.header.Authorization"
+
+
+class Route(NamedTuple):
+    """One add_route call that every variant makes."""
+
+    method: str
+    path: str
+    function: str
+    public: bool = False
+    query_parameters: tuple[str, ...] = ()
+    throttling: tuple[float, int] | None = None
+    cacheable: bool = True
+
+
 ROUTES = (
-    ("GET", "/health", "Items", True),
-    ("GET", "/items", "Items", False),
-    ("POST", "/items", "Items", False),
-    ("GET", "/items/{itemId}", "Items", False),
-    ("GET", "/reports", "Reports", False),
+    Route("GET", "/health", "Items", public=True),
+    Route("GET", "/items", "Items", query_parameters=("status", "cursor")),
+    Route("POST", "/items", "Items", throttling=(5, 10)),
+    Route("GET", "/items/{itemId}", "Items"),
+    Route("GET", "/items/{itemId}/parts/{partId}", "Items", query_parameters=("fields",)),
+    Route("GET", "/reports", "Reports", throttling=(1, 2)),
+    Route("GET", "/live", "Reports", cacheable=False),
 )
+# With a cache cluster: the GET routes that need a token and were not declared uncacheable.
+CACHED_ROUTES = {
+    (route.method, route.path)
+    for route in ROUTES
+    if route.method == "GET" and not route.public and route.cacheable
+}
 
 
 def _imported_function(stack: Stack, name: str) -> lambda_.IFunction:
@@ -54,9 +79,17 @@ def _imported_function(stack: Stack, name: str) -> lambda_.IFunction:
 def _build_api(stack: Stack, **overrides: Any) -> CognitoRestApi:
     user_pool = cognito.UserPool.from_user_pool_arn(stack, "Pool", USER_POOL_ARN)
     api = CognitoRestApi(stack, "Api", props=CognitoRestApiProps(user_pool=user_pool, **overrides))
-    functions = {name: _imported_function(stack, name) for name in {route[2] for route in ROUTES}}
-    for method, path, function, public in ROUTES:
-        api.add_route(method, path, functions[function], public=public)
+    functions = {name: _imported_function(stack, name) for name in {route.function for route in ROUTES}}
+    for route in ROUTES:
+        api.add_route(
+            route.method,
+            route.path,
+            functions[route.function],
+            public=route.public,
+            query_parameters=route.query_parameters,
+            throttling=route.throttling,
+            cacheable=route.cacheable,
+        )
     return api
 
 
@@ -85,6 +118,9 @@ def overridden(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedBlock[Cog
             endpoint_type=apigw.EndpointType.EDGE,
             cloud_watch_role=False,
             web_acl_arn=WEB_ACL_ARN,
+            cache_cluster_size="1.6",
+            cache_ttl=Duration.minutes(5),
+            cache_encrypted=False,
         )
 
     return synthesize(build, tmp_path_factory.mktemp("overridden"))
@@ -98,6 +134,14 @@ def single_origin(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedBlock[
     return synthesize(build, tmp_path_factory.mktemp("single_origin"))
 
 
+@pytest.fixture(scope="module")
+def cached(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedBlock[CognitoRestApi]:
+    def build(stack: Stack) -> CognitoRestApi:
+        return _build_api(stack, cache_cluster_size="0.5")
+
+    return synthesize(build, tmp_path_factory.mktemp("cached"))
+
+
 def _logical_id(synthesized: SynthesizedBlock[CognitoRestApi], construct: Any) -> str:
     return synthesized.stack.get_logical_id(construct.node.default_child)
 
@@ -108,6 +152,44 @@ def _methods(synthesized: SynthesizedBlock[CognitoRestApi], http_method: str) ->
         for resource in synthesized.template.find_resources(METHOD).values()
         if resource["Properties"]["HttpMethod"] == http_method
     ]
+
+
+def _stage(synthesized: SynthesizedBlock[CognitoRestApi]) -> dict[str, Any]:
+    (stage,) = synthesized.template.find_resources(STAGE).values()
+    return stage["Properties"]
+
+
+def _method_settings(synthesized: SynthesizedBlock[CognitoRestApi]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Stage method settings by (HTTP method, route path), with the stage-wide entry under ("*", "/*")."""
+    return {
+        (setting["HttpMethod"], _decoded(setting["ResourcePath"])): setting
+        for setting in _stage(synthesized)["MethodSettings"]
+    }
+
+
+def _decoded(resource_path: str) -> str:
+    """Undo the '~1' escaping of a method setting's path: '/~1items~1{itemId}' is '/items/{itemId}'."""
+    if resource_path in {"/", "/*"}:
+        return resource_path
+    return resource_path[1:].replace("~1", "/")
+
+
+def _methods_by_route(synthesized: SynthesizedBlock[CognitoRestApi]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every method's properties by (HTTP method, full path), the path rebuilt from the resource tree."""
+    resources = synthesized.template.to_json()["Resources"]
+
+    def path_of(reference: dict[str, Any]) -> str:
+        if "Ref" not in reference:  # the root resource, referenced through the API
+            return ""
+        properties = resources[reference["Ref"]]["Properties"]
+        return f"{path_of(properties['ParentId'])}/{properties['PathPart']}"
+
+    return {
+        (properties["HttpMethod"], path_of(properties["ResourceId"]) or "/"): properties
+        for properties in (
+            resource["Properties"] for resource in synthesized.template.find_resources(METHOD).values()
+        )
+    }
 
 
 def _gateway_responses(synthesized: SynthesizedBlock[CognitoRestApi]) -> dict[str, dict[str, Any]]:
@@ -125,24 +207,59 @@ def _rendered_body(template: str) -> Any:
 def test_default_stage_throttles_traces_and_logs_errors_without_bodies(
     default: SynthesizedBlock[CognitoRestApi],
 ) -> None:
-    default.template.has_resource_properties(
-        STAGE,
-        {
-            "StageName": "v1",
-            "TracingEnabled": True,
-            "MethodSettings": [
-                {
-                    "HttpMethod": "*",
-                    "ResourcePath": "/*",
-                    "ThrottlingRateLimit": 50,
-                    "ThrottlingBurstLimit": 100,
-                    "LoggingLevel": "ERROR",
-                    "DataTraceEnabled": False,
-                    "MetricsEnabled": True,
-                }
-            ],
-        },
+    stage = _stage(default)
+    assert (stage["StageName"], stage["TracingEnabled"]) == ("v1", True)
+    assert _method_settings(default)[("*", "/*")] == {
+        "HttpMethod": "*",
+        "ResourcePath": "/*",
+        "ThrottlingRateLimit": 50,
+        "ThrottlingBurstLimit": 100,
+        "LoggingLevel": "ERROR",
+        "DataTraceEnabled": False,
+        "MetricsEnabled": True,
+    }
+
+
+def test_default_has_no_cache(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    stage = _stage(default)
+    assert "CacheClusterEnabled" not in stage
+    assert "CacheClusterSize" not in stage
+    assert not any(setting.get("CachingEnabled") for setting in stage["MethodSettings"])
+    assert not any(
+        "CacheKeyParameters" in method["Integration"] for method in _methods_by_route(default).values()
     )
+
+
+def test_route_throttling_overrides_the_stage_for_that_method_only(
+    default: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    throttled = {(route.method, route.path): route.throttling for route in ROUTES if route.throttling}
+    settings = _method_settings(default)
+    assert set(settings) == {("*", "/*"), *throttled}
+    for (http_method, path), (rate_limit, burst_limit) in throttled.items():
+        # The method's entry replaces the stage-wide one, so it must repeat logging and metrics.
+        assert settings[(http_method, path)] == {
+            "HttpMethod": http_method,
+            "ResourcePath": "/" + path.replace("/", "~1"),
+            "ThrottlingRateLimit": rate_limit,
+            "ThrottlingBurstLimit": burst_limit,
+            "LoggingLevel": "ERROR",
+            "DataTraceEnabled": False,
+            "MetricsEnabled": True,
+            "CachingEnabled": False,
+        }
+
+
+def test_route_setting_paths_escape_slashes(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    paths = {setting["ResourcePath"] for setting in _stage(default)["MethodSettings"]}
+    assert paths == {"/*", "/~1items", "/~1reports"}
+
+
+def test_query_parameters_are_declared_optional(default: SynthesizedBlock[CognitoRestApi]) -> None:
+    methods = _methods_by_route(default)
+    for route in ROUTES:
+        declared = methods[(route.method, route.path)].get("RequestParameters", {})
+        assert declared == {f"method.request.querystring.{name}": False for name in route.query_parameters}
 
 
 def test_default_access_logs_are_json_in_their_own_log_group(
@@ -202,7 +319,7 @@ def test_route_paths_create_each_resource_once(default: SynthesizedBlock[Cognito
         resource["Properties"]["PathPart"]
         for resource in default.template.find_resources("AWS::ApiGateway::Resource").values()
     )
-    assert paths == ["health", "items", "reports", "{itemId}"]
+    assert paths == ["health", "items", "live", "parts", "reports", "{itemId}", "{partId}"]
 
 
 def test_one_invoke_permission_per_route_and_none_for_test_invoke(
@@ -304,24 +421,40 @@ def test_default_warns_about_nothing(default: SynthesizedBlock[CognitoRestApi]) 
 
 
 def test_override_stage_settings(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
-    overridden.template.has_resource_properties(
-        STAGE,
-        {
-            "StageName": "prod",
-            "TracingEnabled": False,
-            "MethodSettings": [
-                Match.object_like(
-                    {
-                        "ThrottlingRateLimit": 10,
-                        "ThrottlingBurstLimit": 20,
-                        "LoggingLevel": "INFO",
-                        "MetricsEnabled": False,
-                        "DataTraceEnabled": False,
-                    }
-                )
-            ],
-        },
-    )
+    stage = _stage(overridden)
+    assert (stage["StageName"], stage["TracingEnabled"]) == ("prod", False)
+    assert _method_settings(overridden)[("*", "/*")] == {
+        "HttpMethod": "*",
+        "ResourcePath": "/*",
+        "ThrottlingRateLimit": 10,
+        "ThrottlingBurstLimit": 20,
+        "LoggingLevel": "INFO",
+        "MetricsEnabled": False,
+        "DataTraceEnabled": False,
+        "CachingEnabled": False,
+    }
+
+
+def test_override_route_settings_repeat_the_stage_logging_and_metrics(
+    overridden: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    settings = _method_settings(overridden)
+    assert len(settings) > 1
+    for setting in settings.values():
+        assert (setting["LoggingLevel"], setting["MetricsEnabled"], setting["DataTraceEnabled"]) == (
+            "INFO",
+            False,
+            False,
+        )
+
+
+def test_override_cache_size_ttl_and_encryption(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
+    stage = _stage(overridden)
+    assert (stage["CacheClusterEnabled"], stage["CacheClusterSize"]) == (True, "1.6")
+    cached = [setting for setting in stage["MethodSettings"] if setting["CachingEnabled"]]
+    assert len(cached) == len(CACHED_ROUTES)
+    assert all(setting["CacheTtlInSeconds"] == 300 for setting in cached)
+    assert all(setting["CacheDataEncrypted"] is False for setting in cached)
 
 
 def test_override_api_name_description_and_endpoint(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
@@ -351,7 +484,18 @@ def test_override_without_cloud_watch_role_leaves_account_settings_alone(
 
 def test_override_cors_preflight_on_every_resource(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
     preflights = _methods(overridden, "OPTIONS")
-    assert len(preflights) == len(["/", "/health", "/items", "/items/{itemId}", "/reports"])
+    assert len(preflights) == len(
+        [
+            "/",
+            "/health",
+            "/items",
+            "/items/{itemId}",
+            "/items/{itemId}/parts",
+            "/items/{itemId}/parts/{partId}",
+            "/reports",
+            "/live",
+        ]
+    )
     assert all(method["AuthorizationType"] == "NONE" for method in preflights)
     allowed_headers = preflights[0]["Integration"]["IntegrationResponses"][0]["ResponseParameters"][
         "method.response.header.Access-Control-Allow-Headers"
@@ -390,7 +534,7 @@ def test_override_web_acl_is_associated_with_the_stage(overridden: SynthesizedBl
 
 
 def test_override_warns_about_each_weakened_default(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
-    assert weakened_defaults(overridden.stack) == {"tracing_enabled"}
+    assert weakened_defaults(overridden.stack) == {"tracing_enabled", "cache_encrypted"}
 
 
 def test_wildcard_origin_and_silenced_logs_warn() -> None:
@@ -412,3 +556,95 @@ def test_add_route_returns_the_method_it_created() -> None:
     method = api.add_route("DELETE", "/items/{itemId}", _imported_function(stack, "Other"))
     assert isinstance(method, apigw.Method)
     assert (method.http_method, method.resource.path) == ("DELETE", "/items/{itemId}")
+
+
+def test_cached_stage_has_a_cache_cluster_but_no_stage_wide_caching(
+    cached: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    stage = _stage(cached)
+    assert (stage["CacheClusterEnabled"], stage["CacheClusterSize"]) == (True, "0.5")
+    assert _method_settings(cached)[("*", "/*")]["CachingEnabled"] is False
+
+
+def test_cached_methods_are_exactly_the_protected_cacheable_gets(
+    cached: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    caching = {route for route, setting in _method_settings(cached).items() if setting.get("CachingEnabled")}
+    assert caching == CACHED_ROUTES
+
+
+def test_every_cached_method_keys_its_cache_on_the_caller_and_every_parameter(
+    cached: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    settings = _method_settings(cached)
+    query_parameters = {(route.method, route.path): route.query_parameters for route in ROUTES}
+    checked = 0
+    for route, method in _methods_by_route(cached).items():
+        if not settings.get(route, {}).get("CachingEnabled"):
+            continue
+        path_parameters = re.findall(r"\{(\w+)\}", route[1])
+        expected = {
+            AUTHORIZATION_KEY,
+            *(f"method.request.path.{name}" for name in path_parameters),
+            *(f"method.request.querystring.{name}" for name in query_parameters[route]),
+        }
+        integration = method["Integration"]
+        assert expected <= set(integration["CacheKeyParameters"]), route
+        for key in expected:
+            # API Gateway only accepts declared parameters that are mapped onto the integration request.
+            assert key in method["RequestParameters"], (route, key)
+            assert integration["RequestParameters"][key.replace("method.", "integration.", 1)] == key
+        checked += 1
+    assert checked == len(CACHED_ROUTES)
+
+
+def test_every_cached_method_is_encrypted_with_the_default_ttl(
+    cached: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    for route in CACHED_ROUTES:
+        setting = _method_settings(cached)[route]
+        assert (setting["CacheDataEncrypted"], setting["CacheTtlInSeconds"]) == (True, 60), route
+
+
+def test_writes_public_and_uncacheable_routes_are_never_cached(
+    cached: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    settings = _method_settings(cached)
+    uncached = [
+        (route.method, route.path) for route in ROUTES if (route.method, route.path) not in CACHED_ROUTES
+    ]
+    assert ("POST", "/items") in uncached
+    for route in uncached:
+        assert not settings.get(route, {}).get("CachingEnabled"), route
+        assert "CacheKeyParameters" not in _methods_by_route(cached)[route]["Integration"], route
+
+
+def test_cached_route_keeps_its_own_throttle(cached: SynthesizedBlock[CognitoRestApi]) -> None:
+    setting = _method_settings(cached)[("GET", "/reports")]
+    assert (setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"], setting["CachingEnabled"]) == (
+        1,
+        2,
+        True,
+    )
+
+
+def test_cached_variant_is_nag_and_lint_clean_and_warns_about_nothing(
+    cached: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    assert_nag_clean(cached.nag_findings)
+    assert lint_template(cached.template.to_json()) == []
+    assert weakened_defaults(cached.stack) == set()
+
+
+def test_cached_root_route_names_the_root_in_its_setting() -> None:
+    stack = Stack()
+    api = _build_api(stack, cache_cluster_size="0.5")
+    api.add_route("GET", "/", _imported_function(stack, "Root"))
+    (stage,) = Template.from_stack(stack).find_resources(STAGE).values()
+    root = [setting for setting in stage["Properties"]["MethodSettings"] if setting["ResourcePath"] == "/"]
+    assert [(setting["HttpMethod"], setting["CachingEnabled"]) for setting in root] == [("GET", True)]
+
+
+def test_unknown_cache_size_is_refused() -> None:
+    with pytest.raises(InvalidCacheClusterSizeError, match=r"use one of 0\.5, 1\.6"):
+        _build_api(Stack(), cache_cluster_size="2")
