@@ -17,12 +17,12 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup synth deploy diff destroy local test test-infra test-unit lint fmt bench openapi clean constraints
+.PHONY: help setup synth deploy diff destroy local docs test test-infra test-unit lint fmt bench openapi clean constraints
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMPS)/venv: requirements.txt requirements-dev.txt constraints.txt
+$(STAMPS)/venv: requirements.txt requirements-dev.txt lambdas/layers/auth/requirements.txt constraints.txt
 	@mkdir -p $(STAMPS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
@@ -36,7 +36,7 @@ $(STAMPS)/node: package.json package-lock.json
 setup: $(STAMPS)/venv $(STAMPS)/node ## Create the venv and install the pinned CDK CLI (idempotent)
 
 synth: setup ## Synthesize every stack of ENV (dev|prod) into cdk.out
-	$(CDK) synth --all --quiet -c env=$(ENV)
+	$(CDK) synth --quiet -c env=$(ENV)
 	@echo "Synthesized: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
 local: synth ## Today: synthesize dev and list its templates (the local cloud is issue 6, see README)
@@ -46,7 +46,7 @@ deploy: setup ## Deploy every stack of ENV with your AWS credentials; writes cdk
 	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening --outputs-file cdk-outputs.$(ENV).json
 
 diff: setup ## Show what `make deploy ENV=...` would change
-	$(CDK) diff --all -c env=$(ENV)
+	$(CDK) diff -c env=$(ENV)
 
 destroy: setup ## Destroy ENV's stacks (refuses prod; prod data is RETAINed anyway)
 	@if [ "$(ENV)" = "prod" ]; then echo "make destroy refuses ENV=prod: see docs/operations.md" >&2; exit 2; fi
@@ -72,8 +72,12 @@ fmt: setup ## Format and autofix
 openapi: setup ## Regenerate docs/openapi.json from the code
 	cd lambdas && ../$(PY) -m api.openapi ../docs/openapi.json
 
+docs: synth ## Draw docs/architecture.png from the synthesized templates (needs Graphviz: apt-get install graphviz)
+	$(PY) -m docs.diagram --cdk-out cdk.out --output docs/architecture.png
+
 bench: setup ## Run the benchmarks; each prints its figures
 	$(PY) bench/cold_import.py
+	$(PY) bench/fanout.py
 
 clean: ## Remove build output (keeps the venv and node_modules)
 	rm -rf cdk.out .pytest_cache .ruff_cache
