@@ -89,6 +89,9 @@ class ApiMonitoringProps:
 
     rest_api: apigw.RestApi | None = None
     functions: Sequence[lambda_.IFunction] = ()
+    # Functions that refuse by failing (a WebSocket authorizer answers 401 by raising), so every refusal is
+    # an Errors data point: their error alarm fires on a surge, not on the first refusal.
+    refusing_functions: Sequence[lambda_.IFunction] = ()
     tables: Sequence[dynamodb.ITable] = ()
     queues: Sequence[sqs.IQueue] = ()
     websocket_api: apigwv2.IWebSocketApi | None = None
@@ -103,6 +106,7 @@ class ApiMonitoringProps:
     rest_server_error_threshold: int = 0
     rest_latency_p99_threshold: Duration = field(default_factory=lambda: Duration.seconds(2))
     function_error_threshold: int = 0
+    refusal_error_threshold: int = 100
     function_throttle_threshold: int = 0
     function_duration_p99_threshold: Duration = field(default_factory=lambda: Duration.seconds(5))
     table_throttle_threshold: int = 0
@@ -221,7 +225,14 @@ class ApiMonitoring(Construct):
 def _validate(props: ApiMonitoringProps) -> None:
     if props.websocket_stage_name is not None and props.websocket_api is None:
         raise WebSocketStageWithoutApiError
-    watched = (props.rest_api, props.websocket_api, *props.functions, *props.tables, *props.queues)
+    watched = (
+        props.rest_api,
+        props.websocket_api,
+        *props.functions,
+        *props.refusing_functions,
+        *props.tables,
+        *props.queues,
+    )
     if not any(resource is not None for resource in watched):
         raise NothingToMonitorError
 
@@ -230,7 +241,9 @@ def _alarm_specs(props: ApiMonitoringProps) -> Iterator[_AlarmSpec]:
     if props.rest_api is not None:
         yield from _rest_api_alarms(props.rest_api, props)
     for function in props.functions:
-        yield from _function_alarms(function, props)
+        yield from _function_alarms(function, props, error_threshold=props.function_error_threshold)
+    for function in props.refusing_functions:
+        yield from _function_alarms(function, props, error_threshold=props.refusal_error_threshold)
     yield from _table_alarms(props.tables, props)
     for queue in props.queues:
         yield _AlarmSpec(
@@ -272,15 +285,17 @@ def _rest_api_alarms(api: apigw.RestApi, props: ApiMonitoringProps) -> Iterator[
     )
 
 
-def _function_alarms(function: lambda_.IFunction, props: ApiMonitoringProps) -> Iterator[_AlarmSpec]:
+def _function_alarms(
+    function: lambda_.IFunction, props: ApiMonitoringProps, *, error_threshold: int
+) -> Iterator[_AlarmSpec]:
     label = _label(function)
     section = "Lambda functions"
     yield _AlarmSpec(
         f"{label}Errors",
         section,
         function.metric_errors(statistic="Sum", period=props.period),
-        props.function_error_threshold,
-        f"{function.node.path} failed more than {props.function_error_threshold} time(s) per period.",
+        error_threshold,
+        f"{function.node.path} failed more than {error_threshold} time(s) per period.",
     )
     yield _AlarmSpec(
         f"{label}Throttles",

@@ -30,7 +30,7 @@ class MonitoringStack(Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        functions = (api.rest_function, *realtime.functions)
+        functions = (api.rest_function, *(f for f in realtime.functions if f is not realtime.authorizer))
         self.monitoring = ApiMonitoring(
             self,
             "Monitoring",
@@ -38,6 +38,9 @@ class MonitoringStack(Stack):
                 dashboard_name=f"corkboard-{config.name}",
                 rest_api=api.rest_api.api,
                 functions=tuple(function.function for function in functions),
+                # It refuses every bad or expired token by failing (API Gateway's 401), so only a surge of
+                # errors means trouble: an attack, or the pool's keys out of reach.
+                refusing_functions=(realtime.authorizer.function,),
                 tables=(data.main_table, data.idempotency_table, realtime.websocket.connections_table),
                 queues=(realtime.stream.failure_queue,),
                 websocket_api=realtime.websocket.api,

@@ -124,3 +124,14 @@ def test_alarms_notify_the_on_call_address(prod_app: SynthesizedApp) -> None:
         assert alarm["Properties"]["AlarmActions"], alarm
     monitoring.resource_count_is("AWS::CloudWatch::Dashboard", 1)
     monitoring.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": Match.any_value()})
+
+
+def test_the_authorizer_alarms_on_a_surge_of_refusals_not_on_each_one(prod_app: SynthesizedApp) -> None:
+    alarms = _template(prod_app, "monitoring").find_resources("AWS::CloudWatch::Alarm")
+    error_thresholds = {
+        alarm["Properties"]["AlarmDescription"].split(" failed ")[0]: alarm["Properties"]["Threshold"]
+        for alarm in alarms.values()
+        if " failed more than " in alarm["Properties"]["AlarmDescription"]
+    }
+    assert error_thresholds.pop("Corkboard-prod-Realtime/Authorizer/Function") == 100
+    assert set(error_thresholds.values()) == {0}

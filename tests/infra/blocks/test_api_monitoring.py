@@ -46,6 +46,9 @@ FULL_SETUP_THRESHOLDS = {
     "ReportsErrors": 0,
     "ReportsThrottles": 0,
     "ReportsDurationP99": 5000,
+    "GatekeeperErrors": 100,
+    "GatekeeperThrottles": 0,
+    "GatekeeperDurationP99": 5000,
     "ThingsThrottledRequests": 0,
     "DynamoDbUserErrors": 0,
     "FailuresDepth": 0,
@@ -85,6 +88,7 @@ def _full_setup(stack: Stack) -> ApiMonitoring:
     props = ApiMonitoringProps(
         rest_api=api.api,
         functions=(items, _imported_function(stack, "Reports")),
+        refusing_functions=(_imported_function(stack, "Gatekeeper"),),
         tables=(dynamodb.Table.from_table_name(stack, "Things", "things"),),
         queues=(sqs.Queue.from_queue_arn(stack, "Failures", f"arn:aws:sqs:us-east-1:{ACCOUNT}:failures"),),
         websocket_api=apigwv2.WebSocketApi.from_web_socket_api_attributes(
@@ -232,6 +236,13 @@ def test_function_alarms_watch_errors_throttles_and_p99_duration(
             "Throttles": ("Throttles", "Sum"),
             "DurationP99": ("Duration", "p99"),
         }
+
+
+def test_a_refusing_function_alarms_on_a_surge_of_errors_only(full: SynthesizedBlock[ApiMonitoring]) -> None:
+    alarms = _alarm_properties(full)
+    assert alarms["GatekeeperErrors"]["Threshold"] == 100
+    assert alarms["ItemsErrors"]["Threshold"] == 0
+    assert {"GatekeeperThrottles", "GatekeeperDurationP99"} <= set(alarms)
 
 
 def test_table_alarm_sums_throttled_requests_of_every_data_operation(
