@@ -45,6 +45,15 @@ from serverless_blocks.regional_web_acl import (
     RegionalWebAcl,
     RegionalWebAclProps,
 )
+from serverless_blocks.secure_bucket import (
+    DEFAULT_CORS_ALLOWED_HEADERS,
+    DEFAULT_CORS_ALLOWED_METHODS,
+    AutoDeleteWithoutDestroyError,
+    ConflictingAccessLogsError,
+    FunctionAlreadyNotifiedError,
+    SecureBucket,
+    SecureBucketProps,
+)
 from serverless_blocks.stream_broadcaster import (
     MissingTableStreamError,
     StreamBroadcaster,
@@ -62,15 +71,20 @@ from serverless_blocks.websocket_api import (
 
 __all__ = [
     "DEFAULT_ASSET_EXCLUDES",
+    "DEFAULT_CORS_ALLOWED_HEADERS",
+    "DEFAULT_CORS_ALLOWED_METHODS",
     "DEFAULT_MANAGED_RULE_GROUPS",
     "GATEWAY_ERROR_RESPONSES",
     "POWERTOOLS_VERSION",
     "ApiMonitoring",
     "ApiMonitoringProps",
+    "AutoDeleteWithoutDestroyError",
     "CognitoRestApi",
     "CognitoRestApiProps",
+    "ConflictingAccessLogsError",
     "ConflictingConnectionsTableError",
     "DependencyInstallError",
+    "FunctionAlreadyNotifiedError",
     "GatewayErrorResponse",
     "InvalidCacheClusterSizeError",
     "InvalidPowertoolsVersionError",
@@ -87,6 +101,8 @@ __all__ = [
     "RegionalWebAclProps",
     "RequirementsFileNotFoundError",
     "ReservedRouteKeyError",
+    "SecureBucket",
+    "SecureBucketProps",
     "StreamBroadcaster",
     "StreamBroadcasterProps",
     "Table",

@@ -40,17 +40,13 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_lambda_event_sources import DynamoEventSource, SqsDlq
 from constructs import Construct
 
-from serverless_blocks.compliance import acknowledge_rule, warn_weakened_default
+from serverless_blocks.compliance import warn_weakened_default
+from serverless_blocks.failure_queue import create_failure_queue
 from serverless_blocks.grant_findings import acknowledge_grant_finding, wildcard_resource_rule
 
 __all__ = ["MissingTableStreamError", "StreamBroadcaster", "StreamBroadcasterProps"]
 
 # SQS's longest retention: the time an operator has to inspect and replay what the handler could not process.
-_FAILURE_RETENTION: Final = Duration.days(14)
-_FAILURE_QUEUE_REASON: Final = (
-    "This queue is the on-failure destination of the stream's event source mapping, i.e. the "
-    "dead-letter queue itself; a further dead-letter queue behind it would never receive anything."
-)
 _LIST_STREAMS_REASON: Final = (
     "The event source mapping needs dynamodb:ListStreams, which does not support resource-level "
     "permissions, so its only possible resource is '*'; reading records stays limited to this stream."
@@ -122,13 +118,4 @@ class StreamBroadcaster(Construct):
             )
 
     def _create_failure_queue(self) -> sqs.Queue:
-        queue = sqs.Queue(
-            self,
-            "FailureQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=_FAILURE_RETENTION,
-        )
-        acknowledge_rule(queue, "AwsSolutions-SQS3", _FAILURE_QUEUE_REASON)
-        acknowledge_rule(queue, "Serverless-SQSRedrivePolicy", _FAILURE_QUEUE_REASON)
-        return queue
+        return create_failure_queue(self, "FailureQueue", destination_of="the stream's event source mapping")
