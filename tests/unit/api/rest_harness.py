@@ -7,10 +7,11 @@ live in conftest.py.
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from lambda_context import LambdaContextDouble
 
 from api.app import handler
 from corkboard.models import Board
@@ -21,7 +22,6 @@ __all__ = [
     "USERS",
     "Api",
     "ApiResponse",
-    "FakeLambdaContext",
     "SeededBoard",
     "User",
     "board_items",
@@ -58,19 +58,6 @@ USERS = {
     "owner": User("user-owner"),
     "admin": User("user-admin", (ADMIN_GROUP, "staff")),
 }
-
-
-@dataclass(frozen=True)
-class FakeLambdaContext:
-    """The attributes Powertools reads from a Lambda context."""
-
-    function_name: str = "corkboard-api"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:corkboard-api"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 @dataclass(frozen=True)
@@ -142,7 +129,7 @@ class Api:
     ) -> ApiResponse:
         body = raw_body if raw_body is not None else None if json_body is None else json.dumps(json_body)
         event = rest_event(method, path, user=USERS[role], body=body, query=query, headers=headers)
-        result = handler(event, FakeLambdaContext())
+        result = handler(event, LambdaContextDouble())
         multi_value_headers = result.get("multiValueHeaders") or {}
         response_headers = {name: values[-1] for name, values in multi_value_headers.items()}
         response_headers.update(result.get("headers") or {})
