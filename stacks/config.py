@@ -36,6 +36,7 @@ class EnvironmentConfig(BaseModel):
     throttling_rate_limit: float = Field(alias="throttlingRateLimit", gt=0, le=10_000)
     throttling_burst_limit: int = Field(alias="throttlingBurstLimit", gt=0, le=5_000)
     cors_allow_origins: tuple[str, ...] = Field(alias="corsAllowOrigins", max_length=20)
+    bucket_versioning: bool = Field(alias="bucketVersioning")
     # Optional keys: the CDK CLI drops null context values, so "off" is spelled by leaving the key out.
     cache_cluster_size: Literal["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"] | None = Field(
         default=None, alias="cacheClusterSize"

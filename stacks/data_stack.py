@@ -11,6 +11,8 @@ from constructs import Construct
 
 from lambdas.corkboard import table_design as design
 from serverless_blocks import (
+    SecureBucket,
+    SecureBucketProps,
     Table,
     TableProps,
     UserDirectory,
@@ -45,6 +47,14 @@ class DataStack(Stack):
             ),
         )
         self.cursor_secret = self._cursor_secret(config)
+        self.attachments = self._attachments_bucket(config)
+        if not config.bucket_versioning:
+            acknowledge_weakened_default(
+                self.attachments,
+                "versioned",
+                f"cdk.json turns versioning off for {config.name}: its attachments are test files, and "
+                "keeping every overwritten version of them would only add cost.",
+            )
         acknowledge_weakened_default(
             self.user_directory,
             "self_sign_up_enabled",
@@ -109,6 +119,18 @@ class DataStack(Stack):
         acknowledge_weakened_default(table, "point_in_time_recovery", no_pitr)
         acknowledge_rule(table, "AwsSolutions-DDB3", no_pitr)
         return table
+
+    def _attachments_bucket(self, config: EnvironmentConfig) -> SecureBucket:
+        """Where task attachments will live (issue 5). RETAINed in every environment: a bucket that still
+        holds objects cannot be deleted by CloudFormation, so dev teardown would fail half-way otherwise."""
+        return SecureBucket(
+            self,
+            "Attachments",
+            props=SecureBucketProps(
+                versioned=config.bucket_versioning,
+                cors_allowed_origins=config.cors_allow_origins,
+            ),
+        )
 
     def _cursor_secret(self, config: EnvironmentConfig) -> secretsmanager.Secret:
         secret = secretsmanager.Secret(

@@ -100,3 +100,36 @@ def test_cursor_key_is_generated_not_written_in_the_template(data_template: Temp
         "AWS::SecretsManager::Secret",
         {"GenerateSecretString": Match.object_like({"PasswordLength": 64}), "SecretString": Match.absent()},
     )
+
+
+def test_attachments_bucket_is_private_tls_only_and_unversioned_in_dev(data_template: Template) -> None:
+    data_template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "LoggingConfiguration": Match.object_like({"DestinationBucketName": Match.any_value()}),
+            "CorsConfiguration": Match.object_like(
+                {"CorsRules": [Match.object_like({"AllowedOrigins": ["http://localhost:5173"]})]}
+            ),
+            "VersioningConfiguration": Match.absent(),
+        },
+    )
+    data_template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                        )
+                    ]
+                )
+            }
+        },
+    )

@@ -135,3 +135,13 @@ def test_the_authorizer_alarms_on_a_surge_of_refusals_not_on_each_one(prod_app: 
     }
     assert error_thresholds.pop("Corkboard-prod-Realtime/Authorizer/Function") == 100
     assert set(error_thresholds.values()) == {0}
+
+
+def test_attachments_are_versioned_and_retained(prod_app: SynthesizedApp) -> None:
+    _template(prod_app, "data").has_resource(
+        "AWS::S3::Bucket",
+        {
+            "DeletionPolicy": "Retain",
+            "Properties": Match.object_like({"VersioningConfiguration": {"Status": "Enabled"}}),
+        },
+    )
