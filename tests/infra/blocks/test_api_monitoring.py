@@ -14,7 +14,6 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Annotations, Match
@@ -28,10 +27,10 @@ from serverless_blocks import (
     WebSocketStageWithoutApiError,
 )
 from tests.infra.blocks.block_synthesis import SynthesizedBlock, synthesize
+from tests.infra.blocks.imported import ACCOUNT, imported_function
 from tests.infra.cfn_lint_check import lint_template
 from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 
-ACCOUNT = "123456789012"
 ALARM = "AWS::CloudWatch::Alarm"
 EMAIL = "oncall@example.com"
 WEBSOCKET_API_ID = "ws12345678"
@@ -69,17 +68,8 @@ TABLE_OPERATIONS = {
 }
 
 
-def _imported_function(stack: Stack, name: str) -> lambda_.IFunction:
-    return lambda_.Function.from_function_attributes(
-        stack,
-        name,
-        function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}",
-        same_environment=True,
-    )
-
-
 def _full_setup(stack: Stack) -> ApiMonitoring:
-    items = _imported_function(stack, "Items")
+    items = imported_function(stack, "Items")
     user_pool = cognito.UserPool.from_user_pool_arn(
         stack, "Pool", f"arn:aws:cognito-idp:us-east-1:{ACCOUNT}:userpool/us-east-1_Example"
     )
@@ -87,8 +77,8 @@ def _full_setup(stack: Stack) -> ApiMonitoring:
     api.add_route("GET", "/items", items)
     props = ApiMonitoringProps(
         rest_api=api.api,
-        functions=(items, _imported_function(stack, "Reports")),
-        refusing_functions=(_imported_function(stack, "Gatekeeper"),),
+        functions=(items, imported_function(stack, "Reports")),
+        refusing_functions=(imported_function(stack, "Gatekeeper"),),
         tables=(dynamodb.Table.from_table_name(stack, "Things", "things"),),
         queues=(sqs.Queue.from_queue_arn(stack, "Failures", f"arn:aws:sqs:us-east-1:{ACCOUNT}:failures"),),
         websocket_api=apigwv2.WebSocketApi.from_web_socket_api_attributes(
@@ -109,7 +99,7 @@ def full(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedBlock[ApiMonito
 def overridden(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedBlock[ApiMonitoring]:
     def build(stack: Stack) -> ApiMonitoring:
         props = ApiMonitoringProps(
-            functions=(_imported_function(stack, "Items"),),
+            functions=(imported_function(stack, "Items"),),
             topic_encryption_key=kms.Key(stack, "AlarmKey", enable_key_rotation=True),
             dashboard_name="items-health",
             period=Duration.minutes(1),
@@ -391,7 +381,7 @@ def test_override_is_nag_and_lint_clean(overridden: SynthesizedBlock[ApiMonitori
 def test_imported_key_warns_that_its_policy_must_admit_cloudwatch() -> None:
     stack = Stack()
     key = kms.Key.from_key_arn(stack, "Key", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef")
-    props = ApiMonitoringProps(functions=(_imported_function(stack, "Items"),), topic_encryption_key=key)
+    props = ApiMonitoringProps(functions=(imported_function(stack, "Items"),), topic_encryption_key=key)
     ApiMonitoring(stack, "Monitoring", props=props)
     Annotations.from_stack(stack).has_warning(
         "/Default/Monitoring", Match.string_like_regexp("allow cloudwatch.amazonaws.com kms:Decrypt")
@@ -405,6 +395,6 @@ def test_nothing_to_monitor_is_refused() -> None:
 
 def test_websocket_stage_without_its_api_is_refused() -> None:
     stack = Stack()
-    props = ApiMonitoringProps(functions=(_imported_function(stack, "Items"),), websocket_stage_name="v1")
+    props = ApiMonitoringProps(functions=(imported_function(stack, "Items"),), websocket_stage_name="v1")
     with pytest.raises(WebSocketStageWithoutApiError, match="pass the WebSocket API too"):
         ApiMonitoring(stack, "Monitoring", props=props)

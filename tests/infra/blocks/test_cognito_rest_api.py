@@ -12,7 +12,6 @@ import pytest
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Match, Template
 
@@ -24,10 +23,10 @@ from serverless_blocks import (
     InvalidRoutePathError,
 )
 from tests.infra.blocks.block_synthesis import STACK_NAME, SynthesizedBlock, synthesize, weakened_defaults
+from tests.infra.blocks.imported import ACCOUNT, imported_function
 from tests.infra.cfn_lint_check import lint_template
 from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 
-ACCOUNT = "123456789012"
 USER_POOL_ARN = f"arn:aws:cognito-idp:us-east-1:{ACCOUNT}:userpool/us-east-1_Example"
 WEB_ACL_ARN = f"arn:aws:wafv2:us-east-1:{ACCOUNT}:regional/webacl/shared/11111111-2222-3333-4444-555555555555"
 ORIGINS = ("https://app.example.com", "https://admin.example.com")
@@ -67,19 +66,10 @@ CACHED_ROUTES = {
 }
 
 
-def _imported_function(stack: Stack, name: str) -> lambda_.IFunction:
-    return lambda_.Function.from_function_attributes(
-        stack,
-        name,
-        function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}",
-        same_environment=True,
-    )
-
-
 def _build_api(stack: Stack, **overrides: Any) -> CognitoRestApi:
     user_pool = cognito.UserPool.from_user_pool_arn(stack, "Pool", USER_POOL_ARN)
     api = CognitoRestApi(stack, "Api", props=CognitoRestApiProps(user_pool=user_pool, **overrides))
-    functions = {name: _imported_function(stack, name) for name in {route.function for route in ROUTES}}
+    functions = {name: imported_function(stack, name) for name in {route.function for route in ROUTES}}
     for route in ROUTES:
         api.add_route(
             route.method,
@@ -547,13 +537,13 @@ def test_route_path_must_be_absolute() -> None:
     stack = Stack()
     api = _build_api(stack)
     with pytest.raises(InvalidRoutePathError, match="must start with '/'"):
-        api.add_route("GET", "items", _imported_function(stack, "Other"))
+        api.add_route("GET", "items", imported_function(stack, "Other"))
 
 
 def test_add_route_returns_the_method_it_created() -> None:
     stack = Stack()
     api = _build_api(stack)
-    method = api.add_route("DELETE", "/items/{itemId}", _imported_function(stack, "Other"))
+    method = api.add_route("DELETE", "/items/{itemId}", imported_function(stack, "Other"))
     assert isinstance(method, apigw.Method)
     assert (method.http_method, method.resource.path) == ("DELETE", "/items/{itemId}")
 
@@ -639,7 +629,7 @@ def test_cached_variant_is_nag_and_lint_clean_and_warns_about_nothing(
 def test_cached_root_route_names_the_root_in_its_setting() -> None:
     stack = Stack()
     api = _build_api(stack, cache_cluster_size="0.5")
-    api.add_route("GET", "/", _imported_function(stack, "Root"))
+    api.add_route("GET", "/", imported_function(stack, "Root"))
     (stage,) = Template.from_stack(stack).find_resources(STAGE).values()
     root = [setting for setting in stage["Properties"]["MethodSettings"] if setting["ResourcePath"] == "/"]
     assert [(setting["HttpMethod"], setting["CachingEnabled"]) for setting in root] == [("GET", True)]

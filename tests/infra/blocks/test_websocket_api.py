@@ -12,7 +12,6 @@ from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Match
 from aws_cdk.aws_apigatewayv2_authorizers import WebSocketLambdaAuthorizer
@@ -25,10 +24,10 @@ from serverless_blocks import (
     WebSocketApiProps,
 )
 from tests.infra.blocks.block_synthesis import STACK_NAME, SynthesizedBlock, synthesize, weakened_defaults
+from tests.infra.blocks.imported import ACCOUNT, imported_function
 from tests.infra.cfn_lint_check import lint_template
 from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 
-ACCOUNT = "123456789012"
 TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/connections"
 ROUTE = "AWS::ApiGatewayV2::Route"
 STAGE = "AWS::ApiGatewayV2::Stage"
@@ -44,22 +43,13 @@ EPHEMERAL_TABLE_ACKNOWLEDGMENTS = {
 }
 
 
-def _imported_function(stack: Stack, name: str) -> lambda_.IFunction:
-    return lambda_.Function.from_function_attributes(
-        stack,
-        name,
-        function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}",
-        same_environment=True,
-    )
-
-
 def _build_api(stack: Stack, **overrides: Any) -> WebSocketApi:
-    actions = _imported_function(stack, "Actions")
+    actions = imported_function(stack, "Actions")
     settings: dict[str, Any] = {
-        "connect_handler": _imported_function(stack, "Connect"),
-        "disconnect_handler": _imported_function(stack, "Disconnect"),
+        "connect_handler": imported_function(stack, "Connect"),
+        "disconnect_handler": imported_function(stack, "Disconnect"),
         "default_handler": actions,
-        "authorizer_handler": _imported_function(stack, "Authorize"),
+        "authorizer_handler": imported_function(stack, "Authorize"),
         "routes": dict.fromkeys(CUSTOM_ROUTES, actions),
         **overrides,
     }
@@ -433,7 +423,7 @@ def test_existing_table_with_table_settings_is_refused() -> None:
 def test_reserved_route_keys_are_refused_as_custom_routes(route_key: str) -> None:
     stack = Stack()
     with pytest.raises(ReservedRouteKeyError, match="connect_handler"):
-        _build_api(stack, routes={route_key: _imported_function(stack, "Extra")})
+        _build_api(stack, routes={route_key: imported_function(stack, "Extra")})
 
 
 def test_empty_identity_source_is_refused() -> None:
