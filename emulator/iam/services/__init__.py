@@ -1,0 +1,3 @@
+"""Per-service rules that name the IAM action and resource ARN of a botocore call, one module a service."""
+
+__all__: list[str] = []
