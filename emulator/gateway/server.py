@@ -1,0 +1,98 @@
+"""The local API gateway: one aiohttp server, on one port, for every REST and WebSocket API of a deployment.
+
+URLs are the real ones with the API id moved from the host name into the path:
+``http://HOST/{restApiId}/{stage}/{path}``, ``ws://HOST/{wsApiId}/{stage}`` and its ``@connections``.
+Async callers use :func:`start_gateway`/:func:`stop_gateway`; synchronous ones (CLI, tests) use
+:func:`run_gateway`, which serves from a thread with its own event loop.
+"""
+
+import asyncio
+import threading
+
+from aiohttp import web
+
+from emulator.deployment import Deployment
+from emulator.gateway.rest_api import MAX_REQUEST_BYTES, add_rest_apis
+from emulator.gateway.websocket_api import add_websocket_apis
+from emulator.invocation import FunctionInvoker
+from emulator.ports import LOOPBACK, PortInUseError
+
+__all__ = ["RunningGateway", "create_gateway_app", "run_gateway", "start_gateway", "stop_gateway"]
+
+_STOP_TIMEOUT_SECONDS = 10
+
+
+def create_gateway_app(deployment: Deployment, invoker: FunctionInvoker, *, host: str) -> web.Application:
+    """The aiohttp application serving ``deployment``'s APIs; ``host`` is where it listens (``ip:port``)."""
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    add_rest_apis(app, deployment, invoker, host=host)
+    add_websocket_apis(app, deployment, invoker, host=host)
+    # Registered last: aiohttp tries the APIs' own (longer, literal) prefixes first.
+    app.router.add_route("*", "/{tail:.*}", _unknown_api)
+    return app
+
+
+async def start_gateway(app: web.Application, port: int, *, host: str = LOOPBACK) -> web.AppRunner:
+    """Serves ``app`` on ``host:port`` (0 picks a free port; see ``runner.addresses``) in the running loop."""
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as error:
+        await runner.cleanup()
+        raise PortInUseError(port, "API gateway", "--port") from error
+    return runner
+
+
+async def stop_gateway(runner: web.AppRunner) -> None:
+    """Closes the listening socket and open connections, and runs the APIs' cleanup hooks."""
+    await runner.cleanup()
+
+
+class RunningGateway:
+    """A gateway serving from its own thread and event loop; :meth:`stop` may be called from any thread."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, thread: threading.Thread, runner: web.AppRunner
+    ) -> None:
+        self._loop = loop
+        self._thread = thread
+        self._runner = runner
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful when 0 was asked for)."""
+        return int(self._runner.addresses[0][1])
+
+    def stop(self) -> None:
+        try:
+            asyncio.run_coroutine_threadsafe(stop_gateway(self._runner), self._loop).result(
+                _STOP_TIMEOUT_SECONDS
+            )
+        finally:
+            _stop_loop(self._loop, self._thread)
+
+
+def run_gateway(app: web.Application, port: int, *, host: str = LOOPBACK) -> RunningGateway:
+    """Starts serving ``app`` on a background thread and returns once the port is listening."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="api-gateway", daemon=True)
+    thread.start()
+    try:
+        runner = asyncio.run_coroutine_threadsafe(start_gateway(app, port, host=host), loop).result()
+    except BaseException:
+        _stop_loop(loop, thread)
+        raise
+    return RunningGateway(loop, thread, runner)
+
+
+def _stop_loop(loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(_STOP_TIMEOUT_SECONDS)
+    if not thread.is_alive():
+        loop.close()
+
+
+async def _unknown_api(_: web.Request) -> web.Response:
+    """No API has this id: AWS has no such host name at all; locally it is a 404 in API Gateway's shape."""
+    return web.json_response({"message": "Not Found"}, status=404)
