@@ -14,7 +14,7 @@ import requests
 
 from emulator.invocation import FunctionError, InvocationResult
 from tests.emulator.conftest import FAKE_ACCOUNT_ID
-from tests.emulator.test_emulator_rest_support import (
+from tests.emulator.rest_gateway_doubles import (
     CORS_ORIGIN,
     GatewayClient,
     RecordingInvoker,

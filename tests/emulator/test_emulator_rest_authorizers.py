@@ -19,7 +19,7 @@ from moto.utilities.utils import load_resource
 from emulator.deployment import Resource
 from emulator.invocation import FunctionError, InvocationResult
 from tests.emulator.conftest import FAKE_ACCOUNT_ID, REGION
-from tests.emulator.test_emulator_rest_support import (
+from tests.emulator.rest_gateway_doubles import (
     CORS_ORIGIN,
     STACK,
     GatewayClient,

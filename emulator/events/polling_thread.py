@@ -1,0 +1,95 @@
+"""A named background thread that repeats one polling step until it is told to stop.
+
+Every event source polls moto (a shard, a queue); they share this loop so that each one stops as soon as
+its step under way returns, and none of them busy-waits.
+"""
+
+import enum
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["PollingPace", "PollingThread", "StepOutcome"]
+
+logger = logging.getLogger(__name__)
+
+
+class StepOutcome(enum.Enum):
+    """What a polling step found, which sets how soon the next step runs."""
+
+    # Work was done and more may be waiting: step again at once.
+    BUSY = enum.auto()
+    # Something is pending (a batch filling up): step again after the base interval.
+    WAITING = enum.auto()
+    # Nothing happened: wait, longer each time up to the idle interval.
+    IDLE = enum.auto()
+
+
+@dataclass(frozen=True)
+class PollingPace:
+    """``interval``: the wait after a step that found nothing; an idle poller doubles it per step, up to
+    ``idle_interval`` (no backoff when it is None)."""
+
+    interval: float
+    idle_interval: float | None = None
+
+    @property
+    def longest_wait(self) -> float:
+        return max(self.interval, self.idle_interval or self.interval)
+
+
+class PollingThread:
+    """Calls ``step()`` at the pace its outcomes ask for, until ``stopping`` is set.
+
+    A step that raises counts as idle and is logged once per run of failures: a passing fault (moto
+    restarting, a function host reloading) must neither end the event source nor flood the console.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[], StepOutcome],
+        pace: PollingPace,
+        stopping: threading.Event,
+    ) -> None:
+        self._step = step
+        self._pace = pace
+        self._stopping = stopping
+        self._failing = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def _run(self) -> None:
+        idle_wait = self._pace.interval
+        while not self._stopping.is_set():
+            outcome = self._step_safely()
+            if outcome is StepOutcome.IDLE:
+                self._stopping.wait(idle_wait)
+                idle_wait = min(idle_wait * 2, self._pace.longest_wait)
+                continue
+            idle_wait = self._pace.interval
+            if outcome is StepOutcome.WAITING:
+                self._stopping.wait(self._pace.interval)
+
+    def _step_safely(self) -> StepOutcome:
+        try:
+            outcome = self._step()
+        except Exception as error:
+            if not self._failing:
+                logger.warning(
+                    "%s failed (%s: %s); it keeps trying.",
+                    self._thread.name,
+                    type(error).__name__,
+                    error,
+                    exc_info=logger.isEnabledFor(logging.DEBUG),
+                )
+            self._failing = True
+            return StepOutcome.IDLE
+        self._failing = False
+        return outcome
