@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from emulator.events.aws_clients import AwsClients
+from emulator.moto_clients import MotoClients
 
 __all__ = ["DestinationSender"]
 
@@ -37,7 +37,7 @@ class DestinationSender:
     """Delivers a JSON document to an SQS queue or SNS topic ARN, logging (not raising) on failure,
     because a failure destination that is itself broken must not stop the event source."""
 
-    def __init__(self, clients: AwsClients) -> None:
+    def __init__(self, clients: MotoClients) -> None:
         self._clients = clients
         self._queue_urls: dict[str, str] = {}
         self._lock = threading.Lock()

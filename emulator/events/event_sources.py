@@ -12,7 +12,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from emulator.deployment import Deployment
 from emulator.events.async_invocations import AsyncInvoker
-from emulator.events.aws_clients import AwsClients
 from emulator.events.destinations import DestinationSender
 from emulator.events.function_refs import resolve_function
 from emulator.events.polling_thread import PollingPace
@@ -21,6 +20,7 @@ from emulator.events.s3_notifications import S3Notifications
 from emulator.events.stream_mapping_config import MAPPING_TYPE, StreamMappingConfig, is_dynamodb_stream_arn
 from emulator.events.stream_mappings import StreamMapping
 from emulator.invocation import FunctionInvoker
+from emulator.moto_clients import MotoClients
 
 __all__ = ["EventSources"]
 
@@ -69,7 +69,7 @@ class EventSources:
         self._queue_pace = PollingPace(poll_interval)
         self._stream_pace = PollingPace(poll_interval, idle_poll_interval)
         self._retry_delay = retry_delay
-        self._clients = AwsClients(deployment)
+        self._clients = MotoClients(deployment.aws_endpoint_url, deployment.region)
         self._sender = DestinationSender(self._clients)
         # Read every setting now, so that a template mistake (a bad filter pattern) surfaces before start.
         self._stream_configs = self._stream_mapping_configs()

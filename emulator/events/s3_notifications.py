@@ -19,11 +19,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from emulator.deployment import Deployment
 from emulator.events.async_invocations import AsyncInvoker
-from emulator.events.aws_clients import AwsClients
 from emulator.events.function_refs import resolve_function
 from emulator.events.polling_thread import PollingPace, PollingThread, StepOutcome
 from emulator.events.s3_event_records import S3RecordCompleter, decoded_key
 from emulator.events.s3_notification_rules import LAMBDA, QUEUE, TOPIC, BucketNotifications
+from emulator.moto_clients import MotoClients
 
 __all__ = ["S3Notifications"]
 
@@ -41,7 +41,7 @@ class S3Notifications:
         deployment: Deployment,
         buckets: Mapping[str, BucketNotifications],
         async_invoker: AsyncInvoker,
-        clients: AwsClients,
+        clients: MotoClients,
         pace: PollingPace,
     ) -> None:
         self._deployment = deployment

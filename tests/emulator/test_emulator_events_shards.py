@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.events.aws_clients import AwsClients
 from emulator.events.destinations import DestinationSender
 from emulator.events.polling_thread import PollingPace
 from emulator.events.shard_reader import ShardReader
 from emulator.events.stream_mapping_config import StreamMappingConfig
 from emulator.events.stream_mappings import StreamMapping
+from emulator.moto_clients import MotoClients
 from tests.emulator.event_source_doubles import (
     FakeInvoker,
     build_deployment,
@@ -119,7 +119,7 @@ def start_mapping(
     config = StreamMappingConfig.from_resource(
         next(iter(deployment.of_type("AWS::Lambda::EventSourceMapping"))), deployment, 0.01
     )
-    sender = DestinationSender(AwsClients(deployment))
+    sender = DestinationSender(MotoClients(deployment.aws_endpoint_url, deployment.region))
     mapping = StreamMapping(config, invoker, sender, streams, PollingPace(0.01))
     mapping.start()
     return mapping

@@ -1,4 +1,4 @@
-"""boto3 clients for the emulator's own calls to the embedded AWS (moto server).
+"""boto3 clients for the emulator's own calls to the embedded AWS (moto server), one per service.
 
 They carry fake credentials on purpose: the emulator must never pick up a developer's real profile,
 even for calls that only ever reach loopback.
@@ -9,23 +9,22 @@ from typing import Any
 
 import boto3
 
-from emulator.deployment import Deployment
+from emulator.embedded_aws import FAKE_CREDENTIALS
 
-__all__ = ["AwsClients"]
-
-# moto accepts any key pair and files everything under its default account.
-_FAKE_KEY_PAIR = ("testing", "testing")
+__all__ = ["MotoClients"]
 
 
-class AwsClients:
-    """One boto3 client per service for a deployment, created once and shared by the event threads."""
+class MotoClients:
+    """Creates each service's client once; the deployer, the event threads and the CLI share the class."""
 
-    def __init__(self, deployment: Deployment) -> None:
-        access_key, secret_key = _FAKE_KEY_PAIR
+    def __init__(self, endpoint_url: str, region: str) -> None:
         self._session = boto3.session.Session(
-            aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name=deployment.region
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+            region_name=region,
         )
-        self._endpoint_url = deployment.aws_endpoint_url
+        self._endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
         # boto3 sessions are not thread-safe, so clients are created under a lock (clients themselves are).
         self._lock = threading.Lock()

@@ -1,0 +1,97 @@
+"""``python -m emulator serve|token``: what `make local` and `make token` run."""
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from emulator.assembly import AssemblyError
+from emulator.id_tokens import UserPoolChoiceError, issue_id_token, only_pool_and_client
+from emulator.local_cloud import LocalCloud, LocalCloudSettings
+from emulator.moto_clients import MotoClients
+from emulator.outputs_file import OutputsFileError, local_outputs, read_local_cloud_entry, write_outputs_file
+from emulator.ports import PortInUseError
+from emulator.quickstart import quickstart_text
+
+__all__ = ["main"]
+
+_SIGN_IN_COMMAND = "make -s token USER=alice"
+_EXPECTED_ERRORS = (AssemblyError, PortInUseError, OutputsFileError, UserPoolChoiceError)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        return arguments.run(arguments)
+    except _EXPECTED_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _serve(arguments: argparse.Namespace) -> int:
+    settings = LocalCloudSettings(
+        cdk_out=arguments.cdk_out,
+        port=arguments.port,
+        aws_port=arguments.aws_port,
+        region=arguments.region,
+        reload_on_change=not arguments.no_reload,
+    )
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    with LocalCloud(settings) as cloud:
+        write_outputs_file(arguments.outputs_file, local_outputs(cloud.deployment, cloud.gateway_host))
+        print(
+            quickstart_text(
+                cloud.deployment,
+                cloud.apis,
+                outputs_file=arguments.outputs_file,
+                token_command=_SIGN_IN_COMMAND,
+            ),
+            flush=True,
+        )
+        stop.wait()
+        print("Stopping the local cloud...", flush=True)
+    return 0
+
+
+def _token(arguments: argparse.Namespace) -> int:
+    local_cloud = read_local_cloud_entry(arguments.outputs_file)
+    cognito = MotoClients(local_cloud["AwsEndpointUrl"], local_cloud["Region"]).client("cognito-idp")
+    if arguments.user_pool_id and arguments.client_id:
+        pool_id, client_id = arguments.user_pool_id, arguments.client_id
+    else:
+        pool_id, client_id = only_pool_and_client(cognito)
+    issued = issue_id_token(
+        cognito, user_pool_id=pool_id, client_id=client_id, user=arguments.user, groups=arguments.groups
+    )
+    print(f"{issued.username} ({', '.join(issued.groups) or 'no groups'})", file=sys.stderr)
+    print(issued.id_token)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
+    commands = parser.add_subparsers(required=True)
+    serve = commands.add_parser("serve", help="Serve a synthesized CDK app on localhost until Ctrl-C.")
+    serve.add_argument("--cdk-out", type=Path, default=Path("cdk.out"), help="the cloud assembly (cdk.out)")
+    serve.add_argument("--port", type=int, default=4510, help="the API gateway's port (0: any free port)")
+    serve.add_argument(
+        "--aws-port", type=int, default=4511, help="the embedded AWS's port (0: any free port)"
+    )
+    serve.add_argument("--region", default="us-east-1")
+    serve.add_argument("--outputs-file", type=Path, default=Path("cdk-outputs.local.json"))
+    serve.add_argument("--no-reload", action="store_true", help="do not reload functions when code changes")
+    serve.set_defaults(run=_serve)
+    token = commands.add_parser("token", help="Print an ID token for a user of the running local cloud.")
+    token.add_argument("--user", required=True, help="user name (an e-mail address for e-mail pools)")
+    token.add_argument("--groups", nargs="*", default=[], help="Cognito groups to put the user in")
+    token.add_argument("--outputs-file", type=Path, default=Path("cdk-outputs.local.json"))
+    token.add_argument("--user-pool-id", help="needed only when the app has several user pools")
+    token.add_argument("--client-id", help="needed only when the pool has several app clients")
+    token.set_defaults(run=_token)
+    return parser

@@ -1,0 +1,58 @@
+"""The embedded AWS: moto server in this process, on loopback, reached with fake credentials only."""
+
+import logging
+import os
+from types import TracebackType
+from typing import Self
+
+from moto.server import ThreadedMotoServer
+
+from emulator.ports import LOOPBACK, claim_port
+
+__all__ = ["FAKE_ACCOUNT_ID", "FAKE_CREDENTIALS", "EmbeddedAws"]
+
+# moto's default account. Never a real account: the emulator talks to loopback only.
+FAKE_ACCOUNT_ID = "123456789012"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+class EmbeddedAws:
+    """moto server on ``127.0.0.1:port`` (0 picks a free port) for as long as the context lasts."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.port = claim_port(port, purpose="embedded AWS (moto server)", flag="--aws-port")
+        self._server = ThreadedMotoServer(ip_address=LOOPBACK, port=self.port, verbose=False)
+        self._saved_environment: dict[str, str | None] = {}
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def start(self) -> None:
+        """Starts the server and gives this process the fake identity, so no real credential is ever used."""
+        # moto's server logs every request it answers; the emulator's own log says what matters.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server.start()
+        self._saved_environment = {name: os.environ.get(name) for name in FAKE_CREDENTIALS}
+        os.environ.update(FAKE_CREDENTIALS)
+
+    def stop(self) -> None:
+        self._server.stop()
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,113 @@
+"""The whole local cloud in one object: embedded AWS, deployed templates, functions, gateway, event sources.
+
+The CLI, the end-to-end tests and the benchmarks all start it the same way, so what the tests prove is
+what `make local` serves. Parts start in dependency order and stop in reverse, and closing stops every
+thread and process that starting began, even when starting failed half-way.
+"""
+
+import logging
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from emulator.api_endpoints import LocalApi, local_apis
+from emulator.assembly import deploy
+from emulator.deployment import Deployment
+from emulator.embedded_aws import EmbeddedAws
+from emulator.events import EventSources
+from emulator.functions import FunctionHost
+from emulator.gateway.server import create_gateway_app, run_gateway
+from emulator.iam import role_statements
+from emulator.ports import LOOPBACK, claim_port
+
+__all__ = ["LocalCloud", "LocalCloudSettings"]
+
+_logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LocalCloudSettings:
+    """Where the cloud assembly is and where to listen; port 0 picks a free port (tests, benchmarks)."""
+
+    cdk_out: Path
+    port: int = 4510
+    aws_port: int = 4511
+    region: str = "us-east-1"
+    reload_on_change: bool = True
+    enforce_iam: bool = True
+
+
+class LocalCloud:
+    """Serves a synthesized CDK app on loopback until closed. Use it as a context manager."""
+
+    def __init__(self, settings: LocalCloudSettings, *, log_sink: Callable[[str], None] = print) -> None:
+        self.settings = settings
+        self._log_sink = log_sink
+        self._resources = ExitStack()
+        self._deployment: Deployment | None = None
+        self._gateway_host = ""
+        self.functions: FunctionHost | None = None
+
+    @property
+    def deployment(self) -> Deployment:
+        if self._deployment is None:
+            raise RuntimeError("The local cloud is not started: call start() or use it as a context manager.")
+        return self._deployment
+
+    @property
+    def gateway_host(self) -> str:
+        """``127.0.0.1:PORT``, where every API is served."""
+        return self._gateway_host
+
+    @property
+    def apis(self) -> list[LocalApi]:
+        return list(local_apis(self.deployment, self._gateway_host))
+
+    def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> None:
+        settings = self.settings
+        gateway_port = claim_port(settings.port, purpose="API gateway", flag="--port")
+        self._gateway_host = f"{LOOPBACK}:{gateway_port}"
+        embedded_aws = self._resources.enter_context(EmbeddedAws(settings.aws_port))
+        _logger.info("emulator: embedded AWS (moto server) on %s", embedded_aws.endpoint_url)
+        deployment = deploy(settings.cdk_out, endpoint_url=embedded_aws.endpoint_url, region=settings.region)
+        self._deployment = deployment
+        self.functions = self._resources.enter_context(
+            FunctionHost(
+                deployment,
+                gateway_host=self._gateway_host,
+                statements_for=(lambda role_arn: role_statements(deployment, role_arn))
+                if settings.enforce_iam
+                else None,
+                reload_on_change=settings.reload_on_change,
+                log_sink=self._log_sink,
+            )
+        )
+        gateway = run_gateway(
+            create_gateway_app(deployment, self.functions, host=self._gateway_host), gateway_port
+        )
+        self._resources.callback(gateway.stop)
+        event_sources = EventSources(deployment, self.functions)
+        event_sources.start()
+        self._resources.callback(event_sources.close)
+
+    def close(self) -> None:
+        self._resources.close()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
