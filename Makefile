@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup synth deploy diff destroy local docs test test-infra test-unit lint fmt bench openapi clean constraints
+.PHONY: help setup synth deploy diff destroy local-synth local token docs test test-infra test-unit test-emulator test-e2e lint fmt bench openapi clean constraints
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,8 +39,21 @@ synth: setup ## Synthesize every stack of ENV (dev|prod) into cdk.out
 	$(CDK) synth --quiet -c env=$(ENV)
 	@echo "Synthesized: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
-local: synth ## Today: synthesize dev and list its templates (the local cloud is issue 6, see README)
-	@echo "The local cloud (REST + WebSocket on moto, no Docker) is not built yet; cdk.out holds the dev app."
+# The local cloud serves an unstaged synth (assets point at the source), so code edits reload without a synth.
+LOCAL_CDK_OUT := .local/cdk.out
+PORT ?= 4510
+AWS_PORT ?= 4511
+GROUPS ?=
+
+local-synth: setup ## Synthesize dev unstaged into .local/cdk.out (what `make local` and the benchmarks serve)
+	$(CDK) synth --quiet --no-staging -c env=dev -o $(LOCAL_CDK_OUT)
+
+local: local-synth ## Serve the dev app on localhost: REST + WebSocket on moto, auth and IAM enforced (Ctrl-C stops)
+	$(PY) -m emulator serve --cdk-out $(LOCAL_CDK_OUT) --port $(PORT) --aws-port $(AWS_PORT) \
+		--outputs-file cdk-outputs.local.json
+
+token: setup ## Print an ID token from the running local cloud: make token USER=alice [GROUPS=admins]
+	@$(PY) -m emulator token --outputs-file cdk-outputs.local.json --user "$(USER)" $(if $(GROUPS),--groups $(GROUPS))
 
 deploy: setup ## Deploy every stack of ENV with your AWS credentials; writes cdk-outputs.ENV.json
 	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening --outputs-file cdk-outputs.$(ENV).json
@@ -52,7 +65,7 @@ destroy: setup ## Destroy ENV's stacks (refuses prod; prod data is RETAINed anyw
 	@if [ "$(ENV)" = "prod" ]; then echo "make destroy refuses ENV=prod: see docs/operations.md" >&2; exit 2; fi
 	$(CDK) destroy --all -c env=$(ENV)
 
-test: setup lint ## Lint, then every test (infra, unit)
+test: setup lint ## Lint, then every test (infra, unit, emulator, e2e through the local cloud)
 	$(PY) -m pytest -q
 
 test-infra: setup ## Only the synthesized-template tests
@@ -60,6 +73,12 @@ test-infra: setup ## Only the synthesized-template tests
 
 test-unit: setup ## Only the Lambda code tests on moto
 	$(PY) -m pytest -q tests/unit
+
+test-emulator: setup ## Only the local cloud's own tests
+	$(PY) -m pytest -q tests/emulator
+
+test-e2e: setup ## Only the end-to-end tests: the dev app through the local cloud, real HTTP and WebSocket
+	$(PY) -m pytest -q tests/e2e
 
 lint: setup ## ruff check and format check
 	$(VENV)/bin/ruff check .
@@ -80,7 +99,7 @@ bench: setup ## Run the benchmarks; each prints its figures
 	$(PY) bench/fanout.py
 
 clean: ## Remove build output (keeps the venv and node_modules)
-	rm -rf cdk.out .pytest_cache .ruff_cache
+	rm -rf cdk.out .local .pytest_cache .ruff_cache
 
 constraints: ## Re-pin every transitive dependency after a change to requirements*.txt
 	rm -rf .make/constraints-venv
