@@ -51,7 +51,13 @@ class FunctionHost:
     ) -> None:
         self._pools: dict[str, WorkerPool] = {}
         self._unsupported: dict[str, str] = {}
+        providers = _custom_resource_providers(deployment)
         for resource in deployment.of_type(LAMBDA_FUNCTION_TYPE):
+            if resource.arn in providers:
+                _logger.debug(
+                    "emulator: %s only serves custom resources at deploy time; not run", resource.physical_id
+                )
+                continue
             try:
                 spec = FunctionSpec.from_resource(resource, deployment, gateway_host=gateway_host)
             except UnsupportedFunctionError as error:
@@ -104,3 +110,12 @@ class FunctionHost:
                     "Function %s: its code changed; the next invocation runs the new code.", pool.spec.name
                 )
                 pool.recycle()
+
+
+def _custom_resource_providers(deployment: Deployment) -> set[str]:
+    """ARNs of functions that back custom resources: they act at deploy time, which the emulator models."""
+    return {
+        str(resource.properties.get("ServiceToken"))
+        for resource in deployment.resources
+        if resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource"
+    }

@@ -424,3 +424,21 @@ def test_close_also_stops_what_a_handler_left_running(start_host: StartHost) -> 
     host.close()
 
     wait_until(lambda: not process_running(background_pid), "the handler's background process to end")
+
+
+def test_a_custom_resource_provider_is_not_run_nor_warned_about(
+    start_host: StartHost, caplog: pytest.LogCaptureFixture
+) -> None:
+    provider = function_resource("provider-fn", "index.handler", Code={"ZipFile": "def handler(e, c): ..."})
+    custom = Resource(
+        stack="FixtureStack",
+        logical_id="Notifications",
+        type="Custom::S3BucketNotifications",
+        properties={"ServiceToken": function_arn("provider-fn")},
+        physical_id="notifications",
+    )
+    host = start_host(provider, custom)
+
+    with pytest.raises(FunctionNotFoundError):
+        host.invoke("provider-fn", {})
+    assert "provider-fn" not in caplog.text
