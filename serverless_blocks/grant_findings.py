@@ -6,7 +6,8 @@ for exactly the resource it granted, so that no other wildcard on that role is a
 """
 
 import json
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
@@ -41,12 +42,38 @@ def acknowledge_grant_finding(grantee: iam.IGrantable, rule_id: str, reason: str
 
 
 def _flatten(value: Any) -> str:
-    """Mirror cdk-nag's ``flattenCfnReference`` for the intrinsics an ARN built by ``format_arn`` holds."""
+    """Mirror cdk-nag's ``flattenCfnReference``: every intrinsic it knows, else compact JSON, as it does.
+
+    An ARN read from a resource (``bucket.bucket_arn`` is a ``Fn::GetAtt``) must flatten the way cdk-nag
+    flattens it, or the acknowledgment names a finding that cdk-nag never reports.
+    """
     if isinstance(value, str):
         return value.replace("${", "<").replace("}", ">")
-    if "Fn::Join" in value:
-        delimiter, parts = value["Fn::Join"]
-        return delimiter.join(_flatten(part) for part in parts)
-    if "Ref" in value:
-        return f"<{value['Ref']}>"
+    for intrinsic, render in _INTRINSICS.items():
+        if intrinsic in value:
+            return render(value[intrinsic])
     return json.dumps(value, separators=(",", ":"))
+
+
+def _join(arguments: list[Any]) -> str:
+    delimiter, parts = arguments
+    return delimiter.join(_flatten(part) for part in parts)
+
+
+def _get_att(arguments: list[Any]) -> str:
+    resource, attribute = arguments
+    return f"<{_flatten(resource)}.{_flatten(attribute)}>"
+
+
+def _ref(logical_id: Any) -> str:
+    return f"<{_flatten(logical_id)}>"
+
+
+# In cdk-nag's order; a CloudFormation intrinsic object has exactly one key, so the first match is the one.
+_INTRINSICS: Final[Mapping[str, Callable[[Any], str]]] = {
+    "Fn::Join": _join,
+    "Fn::Sub": _flatten,
+    "Fn::GetAtt": _get_att,
+    "Fn::ImportValue": _flatten,
+    "Ref": _ref,
+}

@@ -13,6 +13,7 @@ from serverless_blocks import (
     RegionalWebAcl,
     RegionalWebAclProps,
 )
+from stacks.attachment_access import allow_attachment_listing, allow_attachment_objects
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.functions import corkboard_function
@@ -38,6 +39,11 @@ _IDEMPOTENCY_TABLE_ACTIONS = (
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
 )
+# A presigned request acts with the permissions of the role that signed it: PutObject for the upload form,
+# GetObject for download URLs; the deletes are the cleanup of a deleted task or board, every version of it.
+_ATTACHMENT_OBJECT_ACTIONS = ("s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion")
+# The cleanup lists the objects, and their versions, under the deleted task's or board's prefix.
+_ATTACHMENT_LISTING_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions")
 
 
 class ApiStack(Stack):
@@ -78,6 +84,7 @@ class ApiStack(Stack):
                 public=route.public,
                 query_parameters=route.query_parameters,
                 throttling=config.method_throttling.get(route.key),
+                cacheable=route.cacheable,
             )
         self._outputs(data)
 
@@ -101,12 +108,14 @@ class ApiStack(Stack):
             config=config,
             handler="api.app.handler",
             service="corkboard-api",
-            description="Corkboard REST API: boards, members, tasks.",
+            description="Corkboard REST API: boards, members, tasks, attachments.",
             environment={
                 design.ENV_TABLE_NAME: data.main_table.table_name,
                 design.ENV_IDEMPOTENCY_TABLE_NAME: data.idempotency_table.table_name,
                 design.ENV_CURSOR_SECRET_ARN: data.cursor_secret.secret_arn,
                 design.ENV_ADMIN_GROUP: design.ADMIN_GROUP,
+                design.ENV_ATTACHMENTS_BUCKET_NAME: data.attachments.bucket.bucket_name,
+                design.ENV_ATTACHMENT_MAX_BYTES: str(config.attachment_max_bytes),
                 "POWERTOOLS_METRICS_NAMESPACE": "Corkboard",
             },
         )
@@ -125,6 +134,8 @@ class ApiStack(Stack):
             )
         )
         data.cursor_secret.grant_read(rest.role)
+        allow_attachment_objects(rest.role, data.attachments.bucket, _ATTACHMENT_OBJECT_ACTIONS)
+        allow_attachment_listing(rest.role, data.attachments.bucket, _ATTACHMENT_LISTING_ACTIONS)
         return rest
 
     def _outputs(self, data: DataStack) -> None:

@@ -13,10 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stacks.rest_routes import REST_ROUTES
 
-__all__ = ["ConfigError", "EnvironmentConfig", "load_environment"]
+__all__ = ["DEFAULT_ATTACHMENT_MAX_BYTES", "ConfigError", "EnvironmentConfig", "load_environment"]
 
 # The retention periods CloudWatch Logs accepts, by CDK name (ONE_MONTH, ONE_YEAR, ...).
 _RETENTION_NAMES = frozenset(member.name for member in RetentionDays)
+DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# A presigned POST uploads in one request, and S3 takes at most 5 GiB in one request.
+_S3_SINGLE_UPLOAD_MAX_BYTES = 5 * 1024 * 1024 * 1024
 
 
 class ConfigError(Exception):
@@ -37,6 +40,14 @@ class EnvironmentConfig(BaseModel):
     throttling_burst_limit: int = Field(alias="throttlingBurstLimit", gt=0, le=5_000)
     cors_allow_origins: tuple[str, ...] = Field(alias="corsAllowOrigins", max_length=20)
     bucket_versioning: bool = Field(alias="bucketVersioning")
+    # Strict: a byte count of 10.5 or "10MB" is a typo, not something to round or parse.
+    attachment_max_bytes: int = Field(
+        default=DEFAULT_ATTACHMENT_MAX_BYTES,
+        alias="attachmentMaxBytes",
+        strict=True,
+        ge=1,
+        le=_S3_SINGLE_UPLOAD_MAX_BYTES,
+    )
     # Optional keys: the CDK CLI drops null context values, so "off" is spelled by leaving the key out.
     cache_cluster_size: Literal["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"] | None = Field(
         default=None, alias="cacheClusterSize"

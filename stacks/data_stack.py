@@ -1,16 +1,25 @@
-"""DataStack: everything stateful (tables, user directory, the cursor-signing secret).
+"""DataStack: everything stateful (tables, user directory, the cursor-signing secret, the attachments bucket).
 
 Kept apart from the API so that the API can be torn down and redeployed freely while data stays; in prod
 the stack also has termination protection and every resource RETAIN (see stacks/config.py).
+
+The uploads function is the one Corkboard function here, because the bucket's notification and the
+function it invokes must deploy together: the notification configuration lives on the bucket and names the
+function, and the function's grants and S3's invoke permission name the bucket, so a bucket in this stack
+notifying a function in another would make each stack depend on the other, a cycle CloudFormation cannot
+deploy.
 """
 
-from aws_cdk import Stack
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from lambdas.corkboard import table_design as design
 from serverless_blocks import (
+    PythonFunction,
     SecureBucket,
     SecureBucketProps,
     Table,
@@ -20,13 +29,25 @@ from serverless_blocks import (
     acknowledge_rule,
     acknowledge_weakened_default,
 )
+from serverless_blocks.failure_queue import create_failure_queue
+from stacks.attachment_access import allow_attachment_objects
 from stacks.config import EnvironmentConfig
+from stacks.functions import corkboard_function
 
 __all__ = ["DataStack"]
 
+# The processor reads a record and settles it with an UpdateItem conditioned on the record still being
+# pending (an update can never create an item); it never puts, queries, scans or deletes.
+_UPLOADS_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")
+# It reads the object (HeadObject and a ranged GetObject) and deletes a rejected or orphaned one,
+# every version of it where the bucket keeps versions.
+_UPLOADS_OBJECT_ACTIONS = ("s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion")
+
 
 class DataStack(Stack):
-    """The main table (pk/sk + GSI1 + stream), the idempotency table, the user pool and the cursor key."""
+    """The main table (pk/sk + GSI1 + stream), the idempotency table, the user pool, the cursor key, and
+    the attachments bucket with the function it notifies (``uploads_function``, ``uploads_failure_queue``).
+    """
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs: object
@@ -48,6 +69,22 @@ class DataStack(Stack):
         )
         self.cursor_secret = self._cursor_secret(config)
         self.attachments = self._attachments_bucket(config)
+        self.uploads_function = self._uploads_function(config)
+        # Created here rather than by the bucket so that its name, and its alarm's, say what it holds.
+        self.uploads_failure_queue: sqs.IQueue = create_failure_queue(
+            self, "UploadsFailureQueue", destination_of="the uploads function's S3 ObjectCreated events"
+        )
+        self.attachments.notify_function(
+            self.uploads_function.function,
+            prefix=design.ATTACHMENTS_KEY_PREFIX,
+            failure_queue=self.uploads_failure_queue,
+        )
+        CfnOutput(
+            self,
+            "UploadsFailureQueueUrl",
+            value=self.uploads_failure_queue.queue_url,
+            description="S3 upload events the uploads function failed for good (docs/operations.md)",
+        )
         if not config.bucket_versioning:
             acknowledge_weakened_default(
                 self.attachments,
@@ -121,7 +158,7 @@ class DataStack(Stack):
         return table
 
     def _attachments_bucket(self, config: EnvironmentConfig) -> SecureBucket:
-        """Where task attachments will live (issue 5). RETAINed in every environment: a bucket that still
+        """Where task attachments live. RETAINed in every environment: a bucket that still
         holds objects cannot be deleted by CloudFormation, so dev teardown would fail half-way otherwise."""
         return SecureBucket(
             self,
@@ -131,6 +168,40 @@ class DataStack(Stack):
                 cors_allowed_origins=config.cors_allow_origins,
             ),
         )
+
+    def _uploads_function(self, config: EnvironmentConfig) -> PythonFunction:
+        """The attachment processor: it may touch main-table items and attachment objects, nothing else."""
+        uploads = corkboard_function(
+            self,
+            "Uploads",
+            config=config,
+            handler="uploads.processor.handler",
+            service="corkboard-uploads",
+            description="Checks each uploaded attachment and marks its record ready or rejected.",
+            environment={
+                design.ENV_TABLE_NAME: self.main_table.table_name,
+                design.ENV_ATTACHMENTS_BUCKET_NAME: self.attachments.bucket.bucket_name,
+                design.ENV_ATTACHMENT_MAX_BYTES: str(config.attachment_max_bytes),
+            },
+        )
+        uploads.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=list(_UPLOADS_TABLE_ACTIONS), resources=[self.main_table.table_arn])
+        )
+        allow_attachment_objects(uploads.role, self.attachments.bucket, _UPLOADS_OBJECT_ACTIONS)
+        # Without ListBucket, S3 answers HEAD on a missing key with 403, not 404: the processor could not
+        # tell a file deleted meanwhile from a fault and would send the event to the failure queue.
+        # s3:prefix does not apply to HeadObject, so this one bucket's listing is granted whole.
+        uploads.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.attachments.bucket.bucket_arn])
+        )
+        acknowledge_rule(
+            uploads.function.node.default_child,
+            "Serverless-LambdaDLQ",
+            "S3 invokes this function asynchronously, and an event that still fails after the retries "
+            "goes to its on-failure SQS destination (SecureBucket.notify_function), which keeps the whole "
+            "event and the error; a dead-letter queue as well would only receive a second copy.",
+        )
+        return uploads
 
     def _cursor_secret(self, config: EnvironmentConfig) -> secretsmanager.Secret:
         secret = secretsmanager.Secret(

@@ -16,7 +16,10 @@ __all__ = ["MonitoringStack"]
 
 
 class MonitoringStack(Stack):
-    """Dashboard + alarms over the REST API, the WebSocket API, every function, table and failure queue."""
+    """Dashboard + alarms over the REST API, the WebSocket API, every function, table and failure queue.
+
+    The uploads function and its S3 notification failure queue live in the DataStack (its docstring says why).
+    """
 
     def __init__(
         self,
@@ -30,7 +33,11 @@ class MonitoringStack(Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        functions = (api.rest_function, *(f for f in realtime.functions if f is not realtime.authorizer))
+        functions = (
+            api.rest_function,
+            data.uploads_function,
+            *(f for f in realtime.functions if f is not realtime.authorizer),
+        )
         self.monitoring = ApiMonitoring(
             self,
             "Monitoring",
@@ -42,7 +49,7 @@ class MonitoringStack(Stack):
                 # errors means trouble: an attack, or the pool's keys out of reach.
                 refusing_functions=(realtime.authorizer.function,),
                 tables=(data.main_table, data.idempotency_table, realtime.websocket.connections_table),
-                queues=(realtime.stream.failure_queue,),
+                queues=(realtime.stream.failure_queue, data.uploads_failure_queue),
                 websocket_api=realtime.websocket.api,
                 websocket_stage_name=realtime.websocket.stage.stage_name,
                 alarm_email=config.alarm_email,

@@ -26,12 +26,13 @@ from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.functions import corkboard_function
 
-__all__ = ["AUTH_LIBRARIES_REQUIREMENTS", "RealtimeStack"]
+__all__ = ["AUTH_LIBRARIES_REQUIREMENTS", "BROADCAST_SORT_KEY_PREFIXES", "CLIENT_ACTIONS", "RealtimeStack"]
 
 AUTH_LIBRARIES_REQUIREMENTS = "lambdas/layers/auth/requirements.txt"
 CLIENT_ACTIONS = ("subscribe", "unsubscribe", "ping")
-# Only records of items that make an event reach the broadcaster; the rest never invoke it.
-BROADCAST_SORT_KEY_PREFIXES = ("META", "MEMBER#", "TASK#")
+# Only records of items that make an event reach the broadcaster; the rest never invoke it. ATTACH# is
+# there for attachment.ready: the uploads function marks the record ready, and the stream carries that.
+BROADCAST_SORT_KEY_PREFIXES = ("META", "MEMBER#", "TASK#", "ATTACH#")
 
 # What each function's code calls on the connections table (corkboard/connections.py), and no more.
 _CONNECT_ACTIONS = ("dynamodb:PutItem",)

@@ -12,6 +12,8 @@ class RestRoute(NamedTuple):
     public: bool = False
     # Declared on the gateway method so that, with caching on, each one is part of the cache key.
     query_parameters: tuple[str, ...] = ()
+    # Only GETs are ever cached; this keeps out a GET whose response must not be served twice.
+    cacheable: bool = True
 
     @property
     def key(self) -> str:
@@ -20,6 +22,7 @@ class RestRoute(NamedTuple):
 
 
 _PAGE = ("limit", "cursor")
+_ATTACHMENTS = "/boards/{boardId}/tasks/{taskId}/attachments"
 
 
 REST_ROUTES: tuple[RestRoute, ...] = (
@@ -38,4 +41,8 @@ REST_ROUTES: tuple[RestRoute, ...] = (
     RestRoute("GET", "/boards/{boardId}/tasks/{taskId}"),
     RestRoute("PATCH", "/boards/{boardId}/tasks/{taskId}"),
     RestRoute("DELETE", "/boards/{boardId}/tasks/{taskId}"),
+    RestRoute("POST", _ATTACHMENTS),
+    # Never cached: the response carries presigned download URLs that expire within minutes, and a
+    # cached copy would hand out dead URLs, or miss an attachment that became ready since.
+    RestRoute("GET", _ATTACHMENTS, query_parameters=_PAGE, cacheable=False),
 )

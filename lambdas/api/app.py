@@ -14,12 +14,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from api import error_handlers
 from api.resolver import ThreadSafeRestResolver
-from api.routes import boards, health, me, members, tasks
+from api.routes import attachments, boards, health, me, members, tasks
 from corkboard.observability import logger, metrics, tracer
 
 __all__ = ["ROUTERS", "build_app", "current_app", "handler"]
 
-ROUTERS = (health.router, me.router, boards.router, members.router, tasks.router)
+ROUTERS = (health.router, me.router, boards.router, members.router, tasks.router, attachments.router)
 
 _per_thread = threading.local()
 

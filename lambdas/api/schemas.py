@@ -3,27 +3,30 @@
 Requests forbid unknown fields, so a typo (``"titel"``) is a 400 rather than a silent no-op. PATCH
 bodies use pydantic's ``MISSING`` for "not sent", which keeps "leave it" apart from ``null`` ("clear
 it", allowed only where the field is optional). Responses are built from domain models with
-:meth:`ResponseModel.of`; the board, member and task views come from :mod:`corkboard.views`, which the
-real-time events share.
+:meth:`ResponseModel.of`; the board, member, task and attachment views come from :mod:`corkboard.views`,
+which the real-time events share.
 
 Example:
     >>> TaskPatch.model_validate({"version": 3, "status": "done"}).changes()
     {'status': <TaskStatus.DONE: 'done'>}
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import MISSING, ConfigDict, Field, StringConstraints, model_validator
 
-from corkboard.models import Role, TaskStatus
+from corkboard.models import Attachment, Role, TaskStatus
 from corkboard.views import (
     ID_MAX_LENGTH,
     ID_PATTERN,
     ApiModel,
+    AttachmentOut,
     BoardName,
     BoardOut,
+    ContentType,
     Description,
+    FileName,
     Identifier,
     MemberOut,
     ResponseModel,
@@ -40,6 +43,11 @@ __all__ = [
     "ID_MAX_LENGTH",
     "ID_PATTERN",
     "MAX_PAGE_SIZE",
+    "AttachmentCreate",
+    "AttachmentItem",
+    "AttachmentOut",
+    "AttachmentPage",
+    "AttachmentUploadOut",
     "BoardCreate",
     "BoardOut",
     "BoardPage",
@@ -54,6 +62,7 @@ __all__ = [
     "TaskOut",
     "TaskPage",
     "TaskPatch",
+    "UploadFormOut",
 ]
 
 DEFAULT_PAGE_SIZE = 20
@@ -129,6 +138,14 @@ class TaskPatch(PatchModel):
     due_date: date | MISSING | None = MISSING
 
 
+class AttachmentCreate(RequestModel):
+    """POST /boards/{boardId}/tasks/{taskId}/attachments: what the file will be, before it is sent."""
+
+    file_name: FileName
+    content_type: Annotated[ContentType, Field(description="One of the allowed types (docs/api.md).")]
+    size: Annotated[int, Field(ge=1, description="The exact size in bytes; the upload must match it.")]
+
+
 class HealthOut(ResponseModel):
     """GET /health."""
 
@@ -162,6 +179,39 @@ class TaskPage(ResponseModel):
     """One page of tasks; pass ``nextCursor`` back as ``cursor`` for the next one."""
 
     items: Annotated[list[TaskOut], Field(max_length=MAX_PAGE_SIZE)]
+    next_cursor: Cursor | None
+
+
+class UploadFormOut(ResponseModel):
+    """A presigned POST: send ``fields`` as form fields, then the file as the last field, ``file``."""
+
+    url: Annotated[str, StringConstraints(max_length=2048)]
+    fields: Annotated[dict[str, Annotated[str, StringConstraints(max_length=8192)]], Field(max_length=20)]
+    expires_at: datetime
+
+
+class AttachmentUploadOut(ResponseModel):
+    """The pending attachment and the form that uploads its file (valid until ``upload.expiresAt``)."""
+
+    attachment: AttachmentOut
+    upload: UploadFormOut
+
+
+class AttachmentItem(AttachmentOut):
+    """An attachment in a list: ``downloadUrl`` (valid 5 minutes) once ``ready``, else null."""
+
+    download_url: Annotated[str, StringConstraints(max_length=8192)] | None
+
+    @classmethod
+    def with_link(cls, attachment: Attachment, download_url: str | None) -> Self:
+        """The attachment's public fields plus its download link."""
+        return cls.model_validate({**dict(attachment), "download_url": download_url})
+
+
+class AttachmentPage(ResponseModel):
+    """One page of a task's attachments; pass ``nextCursor`` back as ``cursor`` for the next one."""
+
+    items: Annotated[list[AttachmentItem], Field(max_length=MAX_PAGE_SIZE)]
     next_cursor: Cursor | None
 
 

@@ -12,7 +12,7 @@ Example:
     'Task was changed by someone else (version 7 is current). Reload and retry.'
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
 from corkboard.odm.errors import (
@@ -29,6 +29,7 @@ __all__ = [
     "BadCursorError",
     "CorkboardError",
     "EditConflictError",
+    "FileTooLargeError",
     "ForbiddenError",
     "IdempotencyKeyReusedError",
     "InternalError",
@@ -42,6 +43,7 @@ __all__ = [
     "ServiceUnavailableError",
     "StaleVersionError",
     "UnauthorizedError",
+    "UnsupportedFileTypeError",
     "UnsupportedMediaTypeError",
     "from_model_error",
 ]
@@ -196,6 +198,19 @@ class PayloadTooLargeError(CorkboardError):
         super().__init__(f"The request body is larger than {limit_bytes} bytes. Send a smaller body.")
 
 
+class FileTooLargeError(CorkboardError):
+    """An attachment declared bigger than the configured limit; same code as an oversized body."""
+
+    status = 413
+    code = "payload_too_large"
+
+    def __init__(self, size: int, limit_bytes: int) -> None:
+        super().__init__(
+            f"The file is {size} bytes; attachments may have at most {limit_bytes} bytes. "
+            "Attach a smaller file."
+        )
+
+
 class UnsupportedMediaTypeError(CorkboardError):
     """The body is declared as something other than JSON."""
 
@@ -204,6 +219,18 @@ class UnsupportedMediaTypeError(CorkboardError):
 
     def __init__(self) -> None:
         super().__init__("Send the body as JSON with 'Content-Type: application/json'.")
+
+
+class UnsupportedFileTypeError(CorkboardError):
+    """An attachment of a content type that is not on the allowlist; same code as a non-JSON body."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+    def __init__(self, content_type: str, allowed: Iterable[str]) -> None:
+        super().__init__(
+            f"Files of type '{content_type}' cannot be attached. Attach one of: {', '.join(sorted(allowed))}."
+        )
 
 
 class IdempotencyKeyReusedError(CorkboardError):

@@ -9,10 +9,14 @@ keys nor anything else internal can reach a client. ``at`` is when DynamoDB reco
 | Task        | task.created   | task.updated    | task.deleted     |
 | Membership  | member.added   | member.added    | member.removed   |
 | Board       | (none)         | board.updated   | board.deleted    |
+| Attachment  | (none)         | attachment.ready, only from pending to ready | (none) |
 
 A membership MODIFY is a role change; it is ``member.added`` because PUT on a member is an upsert and
 the event carries the current role either way. Nobody can be subscribed to a board that is only being
-created, so a board INSERT has no event; nor do items of any other kind (attachments).
+created, so a board INSERT has no event. An attachment means something to subscribers once, when its
+file has been checked and can be downloaded; its ``data`` has no download link (links are per request,
+short-lived, and fetched with ``GET .../attachments``). A rejection concerns only the uploader, who
+sees it in that list.
 
 Example:
     >>> event = event_from_record(DynamoDBRecord(lambda_event["Records"][0]))
@@ -20,24 +24,27 @@ Example:
     {'type': 'task.created', 'boardId': '01J...', 'data': {'taskId': ...}, 'at': '2030-01-31T09:30:00Z'}
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+    StreamRecord,
+)
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
     DynamoDBRecordEventName as Change,
 )
 from pydantic_core import to_jsonable_python
 
-from corkboard.models import Board, Membership, Task
+from corkboard.models import Attachment, AttachmentStatus, Board, Membership, Task
 from corkboard.odm import Model
 from corkboard.odm.serialization import load_values
 from corkboard.repository import TABLE_SCHEMA
 from corkboard.table_design import SORT_KEY
-from corkboard.views import BoardOut, MemberOut, ResponseModel, TaskOut
+from corkboard.views import AttachmentOut, BoardOut, MemberOut, ResponseModel, TaskOut
 
 __all__ = ["BoardEvent", "EventType", "UnreadableRecordError", "event_from_record"]
 
@@ -50,6 +57,7 @@ class EventType(StrEnum):
     BOARD_DELETED = "board.deleted"
     MEMBER_ADDED = "member.added"
     MEMBER_REMOVED = "member.removed"
+    ATTACHMENT_READY = "attachment.ready"
 
 
 @dataclass(frozen=True)
@@ -88,9 +96,22 @@ class _ItemKind:
     model: type[Model]
     view: type[ResponseModel]
     events: Mapping[Change, EventType]
+    # For kinds whose changes mean something only in one case; None means every change of ``events``.
+    only_if: Callable[[StreamRecord], bool] | None = None
 
     def matches(self, sort_key: str) -> bool:
         return sort_key.startswith(self.model.key_prefix(SORT_KEY))
+
+    def event_for(self, change_kind: Change, change: StreamRecord) -> EventType | None:
+        event_type = self.events.get(change_kind)
+        if event_type is None or (self.only_if is not None and not self.only_if(change)):
+            return None
+        return event_type
+
+
+def _became_ready(change: StreamRecord) -> bool:
+    before, after = change.old_image or {}, change.new_image or {}
+    return before.get("status") == AttachmentStatus.PENDING and after.get("status") == AttachmentStatus.READY
 
 
 _KINDS = (
@@ -115,6 +136,7 @@ _KINDS = (
     _ItemKind(
         Board, BoardOut, {Change.MODIFY: EventType.BOARD_UPDATED, Change.REMOVE: EventType.BOARD_DELETED}
     ),
+    _ItemKind(Attachment, AttachmentOut, {Change.MODIFY: EventType.ATTACHMENT_READY}, only_if=_became_ready),
 )
 
 
@@ -124,7 +146,7 @@ def event_from_record(record: DynamoDBRecord) -> BoardEvent | None:
     if change is None or change_kind is None:
         raise UnreadableRecordError("change")
     kind = _kind_of(change.keys.get(SORT_KEY))
-    event_type = None if kind is None else kind.events.get(change_kind)
+    event_type = None if kind is None else kind.event_for(change_kind, change)
     if kind is None or event_type is None:
         return None
     image = change.old_image if change_kind is Change.REMOVE else change.new_image

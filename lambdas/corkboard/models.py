@@ -1,10 +1,11 @@
-"""Corkboard's stored records (boards, memberships, tasks) and where each lives in the single table.
+"""Corkboard's stored records (boards, memberships, tasks, attachments) and where each lives in the table.
 
 Key layout (see docs and ``corkboard.table_design`` for the attribute names)::
 
     Board       pk=BOARD#{board_id}  sk=META
     Membership  pk=BOARD#{board_id}  sk=MEMBER#{user_id}   gsi1pk=USER#{user_id}  gsi1sk=BOARD#{board_id}
     Task        pk=BOARD#{board_id}  sk=TASK#{task_id}
+    Attachment  pk=BOARD#{board_id}  sk=ATTACH#{task_id}#{attachment_id}
 
 A board and everything on it share one partition, so a board reads and deletes with Queries alone.
 Timestamps are timezone-aware and normalised to UTC; they are stored as ISO-8601 strings.
@@ -20,7 +21,17 @@ from corkboard.ids import new_ulid
 from corkboard.odm import Model
 from corkboard.table_design import GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY
 
-__all__ = ["Board", "Membership", "Role", "Task", "TaskStatus", "UtcDatetime", "utc_now"]
+__all__ = [
+    "Attachment",
+    "AttachmentStatus",
+    "Board",
+    "Membership",
+    "Role",
+    "Task",
+    "TaskStatus",
+    "UtcDatetime",
+    "utc_now",
+]
 
 _BOARD_PARTITION = "BOARD#{board_id}"
 
@@ -42,6 +53,14 @@ class TaskStatus(StrEnum):
     TODO = "todo"
     DOING = "doing"
     DONE = "done"
+
+
+class AttachmentStatus(StrEnum):
+    """An attachment is ``pending`` until the uploads function has checked its file, then settled for good."""
+
+    PENDING = "pending"
+    READY = "ready"
+    REJECTED = "rejected"
 
 
 class _Timestamped(Model):
@@ -95,4 +114,28 @@ class Task(
     status: TaskStatus = TaskStatus.TODO
     assignee: str | None = None
     due_date: date | None = None
+    version: int = Field(default=0, ge=0, description="0 until first saved; +1 on every save.")
+
+
+class Attachment(
+    _Timestamped,
+    keys={PARTITION_KEY: _BOARD_PARTITION, SORT_KEY: "ATTACH#{task_id}#{attachment_id}"},
+    version_field="version",
+):
+    """A file on a task. What the uploader declared is frozen; the uploads function settles ``status``.
+
+    ``object_etag`` is the ETag of the file that was checked, so that a later upload to the same key
+    (the upload form stays valid for minutes) can be told apart from a redelivered event.
+    """
+
+    board_id: str = Field(frozen=True)
+    task_id: str = Field(frozen=True)
+    attachment_id: str = Field(default_factory=new_ulid, frozen=True)
+    file_name: str = Field(min_length=1, frozen=True)
+    content_type: str = Field(min_length=1, frozen=True)
+    size: int = Field(ge=1, frozen=True, description="The size the uploader declared, in bytes.")
+    uploaded_by: str = Field(frozen=True)
+    status: AttachmentStatus = AttachmentStatus.PENDING
+    rejection_reason: str | None = None
+    object_etag: str | None = None
     version: int = Field(default=0, ge=0, description="0 until first saved; +1 on every save.")

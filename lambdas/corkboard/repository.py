@@ -20,17 +20,20 @@ from functools import cached_property
 from typing import Any
 
 from corkboard import settings
-from corkboard.models import Board, Membership, Role, Task, TaskStatus
+from corkboard.models import Attachment, AttachmentStatus, Board, Membership, Role, Task, TaskStatus
 from corkboard.odm import (
     Attr,
     ConditionBase,
+    ConditionFailedError,
     CursorCodec,
     IndexSchema,
+    ItemNotFoundError,
     Key,
     Page,
     Query,
     Table,
     TableSchema,
+    VersionConflictError,
     WriteOp,
 )
 from corkboard.table_design import (
@@ -51,12 +54,9 @@ TABLE_SCHEMA = TableSchema(
     ttl_attribute=TTL_ATTRIBUTE,
 )
 
-# Attachment records (sk=ATTACH#{task_id}#{attachment_id}, see docs) go when their task goes.
-_TASK_ATTACHMENTS_PREFIX = "ATTACH#{task_id}#"
-
 
 class CorkboardRepository:
-    """Boards, memberships and tasks, stored in the main table.
+    """Boards, memberships, tasks and attachment records, stored in the main table.
 
     The table name and cursor key default to :mod:`corkboard.settings`; both are resolved on first use, so
     constructing a repository at import time touches neither the environment nor the network.
@@ -182,7 +182,7 @@ class CorkboardRepository:
         self._table.delete(
             Task, {"board_id": board_id, "task_id": task_id}, expected_version=expected_version
         )
-        self._table.delete_all(self._board_items(board_id, _TASK_ATTACHMENTS_PREFIX.format(task_id=task_id)))
+        self._table.delete_all(self._board_items(board_id, _task_attachments_prefix(task_id)))
 
     def list_tasks(
         self, board_id: str, *, status: TaskStatus | None, limit: int, cursor: str | None
@@ -197,6 +197,90 @@ class CorkboardRepository:
         )
         return self._table.page(Task, query, limit=limit, cursor=cursor)
 
+    def create_attachment(
+        self,
+        board_id: str,
+        task_id: str,
+        *,
+        file_name: str,
+        content_type: str,
+        size: int,
+        uploaded_by: str,
+    ) -> Attachment:
+        """A new pending attachment, written in a transaction that checks the task exists.
+
+        ItemNotFoundError (for the task) if it does not; a task being deleted therefore takes no new
+        attachments once its item is gone.
+        """
+        attachment = Attachment(
+            board_id=board_id,
+            task_id=task_id,
+            file_name=file_name,
+            content_type=content_type,
+            size=size,
+            uploaded_by=uploaded_by,
+        )
+        attachment_write = self._table.save_op(attachment)
+        task_exists = self._table.check_op(Task, {"board_id": board_id, "task_id": task_id})
+        self._table.transact_write([task_exists, attachment_write])
+        return attachment_write.model
+
+    def get_attachment(self, board_id: str, task_id: str, attachment_id: str) -> Attachment | None:
+        key = {"board_id": board_id, "task_id": task_id, "attachment_id": attachment_id}
+        return self._table.get(Attachment, key, consistent=True)
+
+    def list_attachments(
+        self, board_id: str, task_id: str, *, limit: int, cursor: str | None
+    ) -> Page[Attachment]:
+        """A task's attachments, newest first, in any status."""
+        query = Query(
+            self._board_items(board_id, _task_attachments_prefix(task_id)),
+            scope=_scope("attachments", board_id, task_id),
+            descending=True,
+            consistent=True,
+        )
+        return self._table.page(Attachment, query, limit=limit, cursor=cursor)
+
+    def mark_attachment_ready(
+        self, board_id: str, task_id: str, attachment_id: str, *, object_etag: str
+    ) -> Attachment | None:
+        """Settle a pending attachment as ready; see :meth:`_settle_attachment`."""
+        changes = {"status": AttachmentStatus.READY, "object_etag": object_etag}
+        return self._settle_attachment(board_id, task_id, attachment_id, changes)
+
+    def mark_attachment_rejected(
+        self, board_id: str, task_id: str, attachment_id: str, *, reason: str, object_etag: str
+    ) -> Attachment | None:
+        """Settle a pending attachment as rejected; see :meth:`_settle_attachment`."""
+        changes = {
+            "status": AttachmentStatus.REJECTED,
+            "rejection_reason": reason,
+            "object_etag": object_etag,
+        }
+        return self._settle_attachment(board_id, task_id, attachment_id, changes)
+
+    def _settle_attachment(
+        self, board_id: str, task_id: str, attachment_id: str, changes: Mapping[str, Any]
+    ) -> Attachment | None:
+        """Apply ``changes`` if the attachment is still pending and return it; None if it was settled already.
+
+        Settling happens once: the write is conditioned on the version read and on ``pending``, so of two
+        deliveries of the same upload event exactly one settles and the other changes nothing. A record
+        that is gone (its task was deleted meanwhile) raises ItemNotFoundError. The write is an UpdateItem,
+        so the uploads function needs GetItem and UpdateItem on the table, and no PutItem.
+        """
+        key = {"board_id": board_id, "task_id": task_id, "attachment_id": attachment_id}
+        current = self._table.get(Attachment, key, consistent=True)
+        if current is None:
+            raise ItemNotFoundError(Attachment.__name__, key)
+        if current.status is not AttachmentStatus.PENDING:
+            return None
+        settled = Attachment.item_layout().apply_changes(current, changes)
+        try:
+            return self._table.replace(settled, condition=Attr("status").eq(AttachmentStatus.PENDING))
+        except (VersionConflictError, ConditionFailedError):
+            return None
+
     def _board_exists(self, board_id: str) -> WriteOp[None]:
         return self._table.check_op(Board, {"board_id": board_id})
 
@@ -204,6 +288,11 @@ class CorkboardRepository:
     def _board_items(board_id: str, sort_key_prefix: str) -> ConditionBase:
         partition = Board.render_key(PARTITION_KEY, {"board_id": board_id})
         return Key(PARTITION_KEY).eq(partition) & Key(SORT_KEY).begins_with(sort_key_prefix)
+
+
+def _task_attachments_prefix(task_id: str) -> str:
+    # The sort key's literal start, then the task: every attachment of one task and nothing else.
+    return f"{Attachment.key_prefix(SORT_KEY)}{task_id}#"
 
 
 def _scope(kind: str, *parts: str | None) -> str:

@@ -12,11 +12,15 @@ without an environment) and keeps the Powertools parameters utility off the cold
 - ``USER_POOL_ID``, ``USER_POOL_CLIENT_ID``: whose ID tokens the WebSocket authorizer accepts.
 - ``JWKS_URL`` (optional): where the authorizer fetches the pool's keys, if not from Cognito itself.
 - ``FANOUT_CONCURRENCY`` (optional, default :data:`DEFAULT_FANOUT_CONCURRENCY`): posts in flight at once.
+- ``ATTACHMENTS_BUCKET_NAME``: the bucket attachments are uploaded to.
+- ``ATTACHMENT_MAX_BYTES`` (optional, default :data:`DEFAULT_ATTACHMENT_MAX_BYTES`): the largest file.
 """
 
 import os
 
 from corkboard.table_design import (
+    ENV_ATTACHMENT_MAX_BYTES,
+    ENV_ATTACHMENTS_BUCKET_NAME,
     ENV_CONNECTIONS_TABLE_NAME,
     ENV_CURSOR_SECRET_ARN,
     ENV_FANOUT_CONCURRENCY,
@@ -29,9 +33,12 @@ from corkboard.table_design import (
 
 __all__ = [
     "CURSOR_KEY_MAX_AGE_SECONDS",
+    "DEFAULT_ATTACHMENT_MAX_BYTES",
     "DEFAULT_FANOUT_CONCURRENCY",
     "InvalidSettingError",
     "MissingSettingError",
+    "attachment_max_bytes",
+    "attachments_bucket_name",
     "connections_table_name",
     "cursor_key",
     "fanout_concurrency",
@@ -46,6 +53,8 @@ __all__ = [
 CURSOR_KEY_MAX_AGE_SECONDS = 300
 # Enough to hide a post's round trip behind 31 others, few enough for one function's sockets and memory.
 DEFAULT_FANOUT_CONCURRENCY = 32
+# 10 MiB: photos and documents fit, and a file this size uploads in seconds on a slow connection.
+DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 class MissingSettingError(RuntimeError):
@@ -100,11 +109,23 @@ def jwks_url() -> str | None:
 
 
 def fanout_concurrency() -> int:
-    raw = os.environ.get(ENV_FANOUT_CONCURRENCY, "")
+    return _positive_int(ENV_FANOUT_CONCURRENCY, DEFAULT_FANOUT_CONCURRENCY)
+
+
+def attachments_bucket_name() -> str:
+    return _required(ENV_ATTACHMENTS_BUCKET_NAME)
+
+
+def attachment_max_bytes() -> int:
+    return _positive_int(ENV_ATTACHMENT_MAX_BYTES, DEFAULT_ATTACHMENT_MAX_BYTES)
+
+
+def _positive_int(variable: str, default: int) -> int:
+    raw = os.environ.get(variable, "")
     if not raw:
-        return DEFAULT_FANOUT_CONCURRENCY
-    if not raw.isdigit() or int(raw) < 1:
-        raise InvalidSettingError(ENV_FANOUT_CONCURRENCY, raw, "a whole number of at least 1")
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise InvalidSettingError(variable, raw, "a whole number of at least 1")
     return int(raw)
 
 

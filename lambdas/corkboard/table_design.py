@@ -7,10 +7,13 @@ dependency-free: no boto3, no pydantic, no CDK.
 
 __all__ = [
     "ADMIN_GROUP",
+    "ATTACHMENTS_KEY_PREFIX",
     "CONNECTIONS_PARTITION_KEY",
     "CONNECTIONS_SORT_KEY",
     "CONNECTIONS_TTL_ATTRIBUTE",
     "ENV_ADMIN_GROUP",
+    "ENV_ATTACHMENTS_BUCKET_NAME",
+    "ENV_ATTACHMENT_MAX_BYTES",
     "ENV_CONNECTIONS_TABLE_NAME",
     "ENV_CURSOR_SECRET_ARN",
     "ENV_FANOUT_CONCURRENCY",
@@ -64,3 +67,8 @@ ENV_USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
 ENV_JWKS_URL = "JWKS_URL"
 # Optional: how many connections the broadcaster posts to at once (default: corkboard.settings).
 ENV_FANOUT_CONCURRENCY = "FANOUT_CONCURRENCY"
+# Attachments (S3): the bucket, the largest upload accepted, and how long presigned URLs live.
+ENV_ATTACHMENTS_BUCKET_NAME = "ATTACHMENTS_BUCKET_NAME"
+ENV_ATTACHMENT_MAX_BYTES = "ATTACHMENT_MAX_BYTES"
+# Objects live at attachments/{board_id}/{task_id}/{attachment_id}; the uploads function listens under it.
+ATTACHMENTS_KEY_PREFIX = "attachments/"

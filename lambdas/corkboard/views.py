@@ -1,8 +1,9 @@
-"""The public JSON views of boards, members and tasks: what a client sees over REST and over WebSocket.
+"""The public JSON views of boards, members, tasks and attachments: what clients see over REST and WebSocket.
 
 One definition serves the REST responses (:mod:`api.schemas`) and the real-time events
 (:mod:`corkboard.events`), so an event's ``data`` is exactly what the REST API returns for the same
-record. The views list their fields, so key attributes, index keys and TTLs can never leak into either.
+record. The views list their fields, so key attributes, index keys and TTLs can never leak into either
+(nor an attachment's object ETag; download URLs are added by the REST list alone, never sent in events).
 
 Example:
     >>> BoardOut.of(board).model_dump(mode="json")
@@ -12,18 +13,22 @@ Example:
 from datetime import date, datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
-from corkboard.models import Role, TaskStatus
+from corkboard.file_names import FILE_NAME_MAX_LENGTH, check_file_name
+from corkboard.models import AttachmentStatus, Role, TaskStatus
 
 __all__ = [
     "ID_MAX_LENGTH",
     "ID_PATTERN",
     "ApiModel",
+    "AttachmentOut",
     "BoardName",
     "BoardOut",
+    "ContentType",
     "Description",
+    "FileName",
     "Identifier",
     "MemberOut",
     "ResponseModel",
@@ -40,6 +45,13 @@ BoardName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 TaskTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=4000)]
 Version = Annotated[int, Field(ge=1, description="The version you read; a stale one is refused with 409.")]
+FileName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=FILE_NAME_MAX_LENGTH),
+    AfterValidator(check_file_name),
+    Field(description="A name, not a path: no '/', '\\', control or invisible characters."),
+]
+ContentType = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 
 
 class ApiModel(BaseModel):
@@ -91,6 +103,23 @@ class TaskOut(ResponseModel):
     status: TaskStatus
     assignee: Identifier | None
     due_date: date | None
+    created_at: datetime
+    updated_at: datetime
+    version: Version
+
+
+class AttachmentOut(ResponseModel):
+    """A file on a task: ``pending`` until its upload is checked, then ``ready`` or ``rejected`` (and why)."""
+
+    board_id: Identifier
+    task_id: Identifier
+    attachment_id: Identifier
+    file_name: FileName
+    content_type: ContentType
+    size: Annotated[int, Field(ge=1, description="The declared size in bytes; a ready file has exactly it.")]
+    status: AttachmentStatus
+    rejection_reason: Annotated[str, StringConstraints(max_length=500)] | None
+    uploaded_by: Identifier
     created_at: datetime
     updated_at: datetime
     version: Version

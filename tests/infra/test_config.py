@@ -2,7 +2,7 @@
 
 import pytest
 
-from stacks.config import ConfigError, load_environment
+from stacks.config import DEFAULT_ATTACHMENT_MAX_BYTES, ConfigError, load_environment
 from tests.infra.conftest import cdk_context
 
 ENVIRONMENTS = cdk_context()["environments"]
@@ -81,3 +81,26 @@ def test_optional_operations_settings_default_to_off() -> None:
     config = load_environment({"prod": settings}, "prod")
     assert config.cache_cluster_size is None
     assert config.alarm_email is None
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_shipped_environments_accept_attachments_of_10_mib(name: str) -> None:
+    assert load_environment(ENVIRONMENTS, name).attachment_max_bytes == 10 * 1024 * 1024
+
+
+def test_attachment_limit_defaults_to_10_mib() -> None:
+    settings = {key: value for key, value in ENVIRONMENTS["dev"].items() if key != "attachmentMaxBytes"}
+    assert load_environment({"dev": settings}, "dev").attachment_max_bytes == DEFAULT_ATTACHMENT_MAX_BYTES
+    assert DEFAULT_ATTACHMENT_MAX_BYTES == 10_485_760
+
+
+@pytest.mark.parametrize("value", [1, 5 * 1024**3])
+def test_attachment_limit_takes_any_size_one_s3_request_can_upload(value: int) -> None:
+    config = load_environment({"dev": {**ENVIRONMENTS["dev"], "attachmentMaxBytes": value}}, "dev")
+    assert config.attachment_max_bytes == value
+
+
+@pytest.mark.parametrize("value", [0, -1, 5 * 1024**3 + 1, 10.5, 1048576.0, "10MB", "1048576", True, None])
+def test_a_bad_attachment_limit_names_its_key(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"environments\.dev\.attachmentMaxBytes"):
+        load_environment({"dev": {**ENVIRONMENTS["dev"], "attachmentMaxBytes": value}}, "dev")

@@ -7,6 +7,7 @@ from aws_cdk.assertions import Match, Template
 
 from lambdas.corkboard import table_design as design
 from stacks.realtime_stack import BROADCAST_SORT_KEY_PREFIXES, CLIENT_ACTIONS
+from tests.infra.policy_statements import role_statements
 
 
 def _routes(template: Template) -> dict[str, dict[str, Any]]:
@@ -86,22 +87,10 @@ def test_broadcaster_sees_only_board_items_and_reports_partial_failures(realtime
     assert prefixes == [{"prefix": prefix} for prefix in BROADCAST_SORT_KEY_PREFIXES]
 
 
-def _statements_of(template: Template, handler: str) -> list[dict[str, Any]]:
-    functions = template.find_resources("AWS::Lambda::Function", {"Properties": {"Handler": handler}})
-    (function,) = functions.values()
-    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
-    policies = template.find_resources(
-        "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": role_id}]}}
-    ).values()
-    return [
-        statement for policy in policies for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-
 def test_manage_connections_is_pinned_to_this_api_and_stage(realtime_template: Template) -> None:
     for handler in ("ws.actions.handler", "streams.broadcaster.handler"):
         (statement,) = (
-            s for s in _statements_of(realtime_template, handler) if "execute-api" in str(s["Action"])
+            s for s in role_statements(realtime_template, handler) if "execute-api" in str(s["Action"])
         )
         assert statement["Action"] == "execute-api:ManageConnections"
         for resource in statement["Resource"]:
@@ -114,6 +103,8 @@ def test_manage_connections_is_pinned_to_this_api_and_stage(realtime_template: T
 
 
 def test_authorizer_and_connect_touch_nothing_they_do_not_need(realtime_template: Template) -> None:
-    assert not [s for s in _statements_of(realtime_template, "ws.authorizer.handler") if "dynamodb" in str(s)]
-    connect = [s for s in _statements_of(realtime_template, "ws.connection.connect") if "dynamodb" in str(s)]
+    assert not [
+        s for s in role_statements(realtime_template, "ws.authorizer.handler") if "dynamodb" in str(s)
+    ]
+    connect = [s for s in role_statements(realtime_template, "ws.connection.connect") if "dynamodb" in str(s)]
     assert [statement["Action"] for statement in connect] == ["dynamodb:PutItem"]

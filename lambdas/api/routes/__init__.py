@@ -1,3 +1,3 @@
 """One Powertools router per resource; :mod:`api.app` includes them all."""
 
-__all__ = ["boards", "health", "me", "members", "tasks"]
+__all__ = ["attachments", "boards", "health", "me", "members", "tasks"]

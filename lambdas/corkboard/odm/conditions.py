@@ -5,6 +5,7 @@ Conditions are written with boto3's ``Attr`` and ``Key`` (re-exported here), e.g
 so placeholders stay unique across its key condition, filter and condition expression.
 """
 
+from collections.abc import Mapping, Sequence
 from functools import reduce
 from operator import and_
 from typing import Any
@@ -41,6 +42,18 @@ class ExpressionSet:
             }
         )
         return built.condition_expression
+
+    def assignments(self, values: Mapping[str, dict[str, Any]], removed: Sequence[str] = ()) -> str:
+        """An UpdateExpression that sets each attribute to its (serialized) value and removes ``removed``."""
+        names = [f"#s{index}" for index in range(len(values))]
+        self._names.update(zip(names, values, strict=True))
+        self._values.update({f":s{index}": value for index, value in enumerate(values.values())})
+        expression = "SET " + ", ".join(f"{name} = :s{index}" for index, name in enumerate(names))
+        if not removed:
+            return expression
+        dropped = [f"#r{index}" for index in range(len(removed))]
+        self._names.update(zip(dropped, removed, strict=True))
+        return f"{expression} REMOVE {', '.join(dropped)}"
 
     def projection(self, attributes: tuple[str, ...]) -> str:
         """A ProjectionExpression for ``attributes``; placeholders avoid clashes with reserved words."""

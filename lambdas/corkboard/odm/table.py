@@ -8,6 +8,7 @@ DynamoDB rather than in a racy read-then-compare.
     table = Table("corkboard", TableSchema(partition_key="pk", sort_key="sk"), cursors=CursorCodec(key))
     task = table.save(Task(board_id="B1", task_id="T1", title="Write docs"))          # version 1
     task = table.update(Task, {"board_id": "B1", "task_id": "T1"}, {"title": "Ship"}, expected_version=1)
+    task = table.replace(task.model_copy(update={"title": "Shipped"}))                # version 3, UpdateItem
     page = table.page(Task, Query(Key("pk").eq("BOARD#B1"), scope="tasks:B1"), limit=20, cursor=None)
 """
 
@@ -142,6 +143,17 @@ class Table:
         self._write(op)
         return op.model
 
+    def replace(self, model: M, *, condition: ConditionBase | None = None) -> M:
+        """Store a changed copy of a stored, versioned model with UpdateItem; return what was stored.
+
+        The effect and the version check are those of :meth:`save` on a loaded model, but the request is an
+        UpdateItem, which never creates an item: for functions whose role may change items (UpdateItem)
+        and not create them (PutItem).
+        """
+        op = self.replace_op(model, condition=condition)
+        self._write(op)
+        return op.model
+
     def update(
         self, model_cls: type[M], key: KeyValues, changes: Mapping[str, Any], *, expected_version: int
     ) -> M:
@@ -223,6 +235,31 @@ class Table:
         guard = all_of(self._version_guard(layout, expected), condition)
         return self._op("Put", {"Item": dump_item(prepared, self.schema)}, guard, expectation, prepared)
 
+    def replace_op(self, model: M, *, condition: ConditionBase | None = None) -> WriteOp[M]:
+        """An Update that rewrites every attribute of an item stored at the version ``model`` carries."""
+        layout = type(model).item_layout()
+        expected = layout.version_of(model)
+        if not expected:
+            raise TypeError(
+                f"replace() rewrites a stored {layout.model_name} at its version; save() a new one instead."
+            )
+        prepared = self._prepared(model, expected)
+        item = dump_item(prepared, self.schema)
+        key = {name: item.pop(name) for name in self.schema.primary_key}
+        unset_ttl = layout.ttl_field is not None and self.schema.ttl_attribute not in item
+        removed = [str(self.schema.ttl_attribute)] if unset_ttl else []
+        expressions = ExpressionSet()
+        target = {"Key": key, "UpdateExpression": expressions.assignments(item, removed)}
+        expectation = Expectation(
+            layout.model_name,
+            self._key_values(layout, dict(model)),
+            must_exist=True,
+            version_field=layout.version_field,
+            expected_version=expected,
+        )
+        guard = all_of(self._version_guard(layout, expected), condition)
+        return self._op("Update", target, guard, expectation, prepared, expressions=expressions)
+
     def delete_op(
         self,
         model_cls: type[Model],
@@ -264,8 +301,11 @@ class Table:
         condition: ConditionBase | None,
         expectation: Expectation,
         model: Any,
+        *,
+        expressions: ExpressionSet | None = None,
     ) -> WriteOp[Any]:
-        expressions = ExpressionSet()
+        # An Update's target already holds placeholders of its own; the condition must share their maps.
+        expressions = ExpressionSet() if expressions is None else expressions
         parameters: dict[str, Any] = {"TableName": self.name, **target}
         if condition is not None:
             parameters["ConditionExpression"] = expressions.condition(condition)
@@ -273,7 +313,11 @@ class Table:
         return WriteOp(kind, parameters, expectation, model)
 
     def _write(self, op: WriteOp[Any]) -> None:
-        send = {"Put": self.client.put_item, "Delete": self.client.delete_item}[op.kind]
+        send = {
+            "Put": self.client.put_item,
+            "Update": self.client.update_item,
+            "Delete": self.client.delete_item,
+        }[op.kind]
         with translate_write_errors(f"{op.kind}Item", [op]):
             send(**op.parameters, ReturnValuesOnConditionCheckFailure="ALL_OLD")
 

@@ -24,7 +24,7 @@ from corkboard.odm.errors import (
 __all__ = ["Expectation", "WriteOp", "translate_write_errors", "write_error"]
 
 M = TypeVar("M")
-WriteKind = Literal["Put", "Delete", "ConditionCheck"]
+WriteKind = Literal["Put", "Update", "Delete", "ConditionCheck"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Expectation:
 
 @dataclass(frozen=True)
 class WriteOp(Generic[M]):
-    """One Put, Delete or ConditionCheck with its parameters, the model it stores (if any) and expectation."""
+    """One Put, Update, Delete or ConditionCheck: parameters, the model it stores (if any), expectation."""
 
     kind: WriteKind
     parameters: dict[str, Any]

@@ -3,4 +3,13 @@
 Handlers call exactly one function here; only the repository below talks to DynamoDB.
 """
 
-__all__ = ["boards", "broadcasts", "members", "subscriptions", "tasks"]
+__all__ = [
+    "attachment_cleanup",
+    "attachments",
+    "boards",
+    "broadcasts",
+    "members",
+    "subscriptions",
+    "tasks",
+    "uploads",
+]

@@ -8,11 +8,13 @@ Example:
 from collections.abc import Mapping
 from typing import Any
 
+from corkboard.attachment_keys import board_prefix
 from corkboard.errors import ResourceNotFoundError
 from corkboard.identity import Caller
 from corkboard.models import Board, Role
 from corkboard.observability import tracer
 from corkboard.repository import Page
+from corkboard.services.attachment_cleanup import delete_with_files
 from corkboard.services.board_access import authorize
 from corkboard.services.store import repository
 
@@ -50,6 +52,6 @@ def update(caller: Caller, board_id: str, *, version: int, changes: Mapping[str,
 
 @tracer.capture_method
 def delete(caller: Caller, board_id: str) -> None:
-    """Delete a board and everything on it (tasks, memberships); only its owner may."""
+    """Delete a board and everything on it (tasks, memberships, attachments and their files); owner only."""
     authorize(caller, board_id, Role.OWNER)
-    repository().delete_board(board_id)
+    delete_with_files(board_prefix(board_id), lambda: repository().delete_board(board_id))

@@ -1,5 +1,7 @@
 """Tasks: editors and the owner create, change and delete them; every member (and admins) reads them.
 
+Deleting a task deletes its attachments too, records and files (:mod:`.attachment_cleanup`).
+
 Example:
     >>> task = tasks.create(caller, board_id, title="Ship it", description="", status=TaskStatus.TODO,
     ...                     assignee=None, due_date=None)
@@ -10,11 +12,13 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from corkboard.attachment_keys import task_prefix
 from corkboard.errors import ResourceNotFoundError
 from corkboard.identity import Caller
 from corkboard.models import Role, Task, TaskStatus
 from corkboard.observability import tracer
 from corkboard.repository import Page
+from corkboard.services.attachment_cleanup import delete_with_files
 from corkboard.services.board_access import authorize
 from corkboard.services.store import repository
 
@@ -67,6 +71,6 @@ def update(caller: Caller, board_id: str, task_id: str, *, version: int, changes
 
 @tracer.capture_method
 def delete(caller: Caller, board_id: str, task_id: str) -> None:
-    """Delete a task (and, through the repository, what hangs off it)."""
+    """Delete a task and its attachments, their files included."""
     authorize(caller, board_id, Role.EDITOR)
-    repository().delete_task(board_id, task_id)
+    delete_with_files(task_prefix(board_id, task_id), lambda: repository().delete_task(board_id, task_id))

@@ -54,6 +54,15 @@ MATRIX: list[tuple[Route, tuple[int, ...]]] = [
         (401, 404, 403, 200, 200, 403),
     ),
     (Route("DELETE", "/boards/{board}/tasks/{task}"), (401, 404, 403, 204, 204, 403)),
+    (
+        Route(
+            "POST",
+            "/boards/{board}/tasks/{task}/attachments",
+            lambda _: {"fileName": "plan.pdf", "contentType": "application/pdf", "size": 1024},
+        ),
+        (401, 404, 403, 201, 201, 403),
+    ),
+    (Route("GET", "/boards/{board}/tasks/{task}/attachments"), (401, 404, 200, 200, 200, 200)),
 ]
 
 CASES = [

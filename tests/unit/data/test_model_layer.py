@@ -177,6 +177,70 @@ def test_unversioned_save_overwrites_and_honours_its_condition(table: Table) -> 
     assert table.get(Counter, {"name": "c"}).value == 2
 
 
+def test_replace_rewrites_a_stored_model_with_update_item(table: Table) -> None:
+    stored = table.save(Note(note_id="n1", text="one", tags=["a"]))
+    sent: list[str] = []
+    table.client.meta.events.register("before-call.dynamodb", lambda model, **_: sent.append(model.name))
+
+    replaced = table.replace(stored.model_copy(update={"text": " two ", "score": 1.5, "tags": []}))
+
+    assert sent == ["UpdateItem"]
+    assert (replaced.text, replaced.score, replaced.tags, replaced.version) == ("two", 1.5, [], 2)
+    assert table.get(Note, NOTE_KEY).model_dump() == replaced.model_dump()
+    assert Note.saved_texts == ["one", "two"]
+
+
+def test_replace_at_a_stale_version_reports_the_current_version(table: Table) -> None:
+    first = table.save(Note(note_id="n1", text="one"))
+    table.replace(first.model_copy(update={"text": "two"}))
+
+    with pytest.raises(VersionConflictError) as raised:
+        table.replace(first.model_copy(update={"text": "stale"}))
+
+    assert raised.value.current_version == 2
+    assert table.get(Note, NOTE_KEY).text == "two"
+
+
+def test_replace_never_creates_an_item(table: Table) -> None:
+    stored = table.save(Note(note_id="n1", text="one"))
+    table.delete(Note, NOTE_KEY)
+
+    with pytest.raises(ItemNotFoundError):
+        table.replace(stored)
+    with pytest.raises(TypeError, match="save"):
+        table.replace(Note(note_id="n2", text="new"))
+    assert table.get(Note, NOTE_KEY) is None
+
+
+def test_replace_honours_its_condition(table: Table) -> None:
+    stored = table.save(Note(note_id="n1", text="one"))
+
+    with pytest.raises(ConditionFailedError):
+        table.replace(stored.model_copy(update={"text": "two"}), condition=Attr("text").eq("other"))
+    assert table.get(Note, NOTE_KEY).version == 1
+
+
+def test_replace_removes_a_cleared_ttl(table: Table, dynamodb: Any, aws: Any) -> None:
+    class Lease(
+        Model,
+        keys={PARTITION_KEY: "LEASE#{lease_id}", SORT_KEY: "META"},
+        version_field="version",
+        ttl_field="expires_at",
+    ):
+        lease_id: str
+        expires_at: AwareDatetime | None = None
+        version: int = 0
+
+    stored = table.save(Lease(lease_id="l1", expires_at=datetime(2030, 1, 1, tzinfo=UTC)))
+
+    table.replace(stored.model_copy(update={"expires_at": None}))
+
+    raw = _raw(dynamodb, aws, "LEASE#l1")
+    assert raw is not None
+    assert TTL_ATTRIBUTE not in raw
+    assert raw["version"] == {"N": "2"}
+
+
 def test_delete_at_the_expected_version(table: Table) -> None:
     table.save(Note(note_id="n1", text="one"))
     table.delete(Note, NOTE_KEY, expected_version=1)

@@ -12,6 +12,7 @@ from corkboard.repository import CorkboardRepository
 KEYED_OPERATIONS = {
     "GetItem",
     "PutItem",
+    "UpdateItem",
     "DeleteItem",
     "Query",
     "BatchGetItem",
@@ -50,6 +51,14 @@ def test_a_full_workout_sends_no_scan(watched: tuple[CorkboardRepository, list[s
     repository.update_task(board.board_id, task.task_id, expected_version=1, changes={"status": "doing"})
     repository.list_tasks(board.board_id, status=TaskStatus.DOING, limit=5, cursor=None)
     repository.list_tasks(board.board_id, status=None, limit=5, cursor=None)
+    attachment = repository.create_attachment(
+        board.board_id, task.task_id, file_name="a.png", content_type="image/png", size=1, uploaded_by="ann"
+    )
+    ids = (board.board_id, task.task_id, attachment.attachment_id)
+    repository.get_attachment(*ids)
+    repository.list_attachments(board.board_id, task.task_id, limit=5, cursor=None)
+    repository.mark_attachment_ready(*ids, object_etag="etag")
+    repository.mark_attachment_rejected(*ids, reason="late", object_etag="etag")
     repository.delete_membership(board.board_id, "ann")
     repository.delete_task(board.board_id, task.task_id, expected_version=2)
     repository.delete_board(board.board_id)

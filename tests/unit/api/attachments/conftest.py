@@ -1,0 +1,52 @@
+"""The attachment tests' AWS: moto as a real HTTP server, so files go up and come down over HTTP.
+
+Presigned URLs are only worth testing with a real HTTP client, and moto's in-process mock cannot serve
+one, so here the ``aws`` fixture is overridden: the same account (moto_account.py), created on a
+ThreadedMotoServer that every boto3 client reaches through ``AWS_ENDPOINT_URL``, exactly as the Lambda
+code reaches the local cloud. The fixtures built on ``aws`` (``api``, ``board``, ``repository``) run on
+it unchanged. The server starts once per session on a free port and is reset before every test.
+"""
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+import requests
+from moto.server import ThreadedMotoServer
+from moto_account import AwsResources, create_stack_resources, forget_cached_clients, use_fake_credentials
+from rest_harness import Api, SeededBoard
+from upload_harness import Uploads
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """The server's base URL, e.g. ``http://127.0.0.1:41234``."""
+    # Werkzeug logs every request at INFO; the tests' own assertions say what matters.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket_versioned() -> bool:
+    """Whether the attachments bucket keeps versions, as in prod; parametrize with False for dev's."""
+    return True
+
+
+@pytest.fixture
+def aws(moto_server: str, bucket_versioned: bool, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
+    """A fresh account on the moto server (the in-process ``aws`` fixture, over HTTP)."""
+    use_fake_credentials(monkeypatch)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
+    yield create_stack_resources(monkeypatch, versioned=bucket_versioned)
+    forget_cached_clients()
+
+
+@pytest.fixture
+def uploads(api: Api, board: SeededBoard, aws: AwsResources) -> Uploads:
+    """Attachments on the seeded board's task, driven through the API, S3 over HTTP and the processor."""
+    return Uploads(api, board, aws.bucket_name)
