@@ -94,9 +94,11 @@ openapi: setup ## Regenerate docs/openapi.json from the code
 docs: synth ## Draw docs/architecture.png from the synthesized templates (needs Graphviz: apt-get install graphviz)
 	$(PY) -m docs.diagram --cdk-out cdk.out --output docs/architecture.png
 
-bench: setup ## Run the benchmarks; each prints its figures
+bench: local-synth ## Run the benchmarks; each prints its figures
 	$(PY) bench/cold_import.py
 	$(PY) bench/fanout.py
+	$(PY) bench/local_overhead.py --cdk-out $(LOCAL_CDK_OUT)
+	$(PY) bench/local_fanout.py --cdk-out $(LOCAL_CDK_OUT)
 
 clean: ## Remove build output (keeps the venv and node_modules)
 	rm -rf cdk.out .local .pytest_cache .ruff_cache

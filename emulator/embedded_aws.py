@@ -2,9 +2,11 @@
 
 import logging
 import os
+import threading
 from types import TracebackType
 from typing import Self
 
+import requests
 from moto.server import ThreadedMotoServer
 
 from emulator.ports import LOOPBACK, claim_port
@@ -20,8 +22,14 @@ FAKE_CREDENTIALS = {
 }
 
 
+_RESET_TIMEOUT_SECONDS = 30
+
+
 class EmbeddedAws:
     """moto server on ``127.0.0.1:port`` (0 picks a free port) for as long as the context lasts."""
+
+    _running = 0
+    _count_lock = threading.Lock()
 
     def __init__(self, port: int = 0) -> None:
         self.port = claim_port(port, purpose="embedded AWS (moto server)", flag="--aws-port")
@@ -37,10 +45,17 @@ class EmbeddedAws:
         # moto's server logs every request it answers; the emulator's own log says what matters.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server.start()
+        with EmbeddedAws._count_lock:
+            EmbeddedAws._running += 1
         self._saved_environment = {name: os.environ.get(name) for name in FAKE_CREDENTIALS}
         os.environ.update(FAKE_CREDENTIALS)
 
     def stop(self) -> None:
+        """Stops the server; the last one to stop empties moto, whose state all servers of a process share."""
+        with EmbeddedAws._count_lock:
+            EmbeddedAws._running -= 1
+            if EmbeddedAws._running == 0:
+                requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=_RESET_TIMEOUT_SECONDS)
         self._server.stop()
         for name, value in self._saved_environment.items():
             if value is None:

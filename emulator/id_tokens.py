@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["IssuedToken", "UserPoolChoiceError", "issue_id_token", "only_pool_and_client"]
+from emulator.deployment import Deployment
+
+__all__ = [
+    "IssuedToken",
+    "UserPoolChoiceError",
+    "deployment_pool_and_client",
+    "issue_id_token",
+    "only_pool_and_client",
+]
 
 # Example domain (RFC 2606) for pools that sign in by e-mail: `alice` becomes alice@example.com.
 _EXAMPLE_DOMAIN = "example.com"
@@ -23,6 +31,22 @@ class IssuedToken:
     username: str
     id_token: str
     groups: tuple[str, ...]
+
+
+def deployment_pool_and_client(deployment: Deployment) -> tuple[str, str]:
+    """The deployment's one user pool and its one app client (moto's state is shared by the process)."""
+    pools = [pool.physical_id for pool in deployment.of_type("AWS::Cognito::UserPool")]
+    clients = [
+        client.physical_id
+        for client in deployment.of_type("AWS::Cognito::UserPoolClient")
+        if client.properties.get("UserPoolId") in pools
+    ]
+    if len(pools) != 1 or len(clients) != 1:
+        raise UserPoolChoiceError(
+            f"The deployment has {len(pools)} user pools and {len(clients)} app clients; sign in with "
+            "issue_id_token and the pool and client you mean."
+        )
+    return pools[0], clients[0]
 
 
 def only_pool_and_client(cognito: Any) -> tuple[str, str]:

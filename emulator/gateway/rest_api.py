@@ -30,13 +30,15 @@ from emulator.gateway.rest_throttling import StageThrottle
 from emulator.gateway.threaded_invoker import ThreadedInvoker
 from emulator.invocation import FunctionInvoker
 
-__all__ = ["MAX_REQUEST_BYTES", "add_rest_apis"]
+__all__ = ["ANY_PATH", "MAX_REQUEST_BYTES", "add_rest_apis"]
 
 logger = logging.getLogger(__name__)
 
 # API Gateway's payload limit; the aiohttp application must accept bodies this large.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 _SIGV4_PREFIX = "AWS4-HMAC-SHA256"
+# Also matches decoded newlines (``%0A``), which ``.*`` would not; API Gateway routes those paths.
+ANY_PATH = r"[\s\S]*"
 # Framing headers are the server's business; a function's values for them would corrupt the reply.
 _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
 
@@ -50,7 +52,7 @@ def add_rest_apis(
     gateway = _RestGateway(deployment, apis, threaded, host)
     for api_id in apis:
         app.router.add_route("*", f"/{api_id}", gateway.handle)
-        app.router.add_route("*", f"/{api_id}/{{tail:.*}}", gateway.handle)
+        app.router.add_route("*", f"/{api_id}/{{tail:{ANY_PATH}}}", gateway.handle)
 
     async def close_invoker(_: web.Application) -> None:
         threaded.close()

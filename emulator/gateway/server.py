@@ -7,19 +7,24 @@ Async callers use :func:`start_gateway`/:func:`stop_gateway`; synchronous ones (
 """
 
 import asyncio
+import logging
 import threading
 
 from aiohttp import web
 
 from emulator.deployment import Deployment
-from emulator.gateway.rest_api import MAX_REQUEST_BYTES, add_rest_apis
+from emulator.gateway.rest_api import ANY_PATH, MAX_REQUEST_BYTES, add_rest_apis
 from emulator.gateway.websocket_api import add_websocket_apis
 from emulator.invocation import FunctionInvoker
 from emulator.ports import LOOPBACK, PortInUseError
 
 __all__ = ["RunningGateway", "create_gateway_app", "run_gateway", "start_gateway", "stop_gateway"]
 
+_logger = logging.getLogger(__name__)
+
 _STOP_TIMEOUT_SECONDS = 10
+# API Gateway's limit on the request line and on each header; aiohttp's default (8,190) is lower.
+_MAX_LINE_BYTES = 10240
 
 
 def create_gateway_app(deployment: Deployment, invoker: FunctionInvoker, *, host: str) -> web.Application:
@@ -28,13 +33,15 @@ def create_gateway_app(deployment: Deployment, invoker: FunctionInvoker, *, host
     add_rest_apis(app, deployment, invoker, host=host)
     add_websocket_apis(app, deployment, invoker, host=host)
     # Registered last: aiohttp tries the APIs' own (longer, literal) prefixes first.
-    app.router.add_route("*", "/{tail:.*}", _unknown_api)
+    app.router.add_route("*", f"/{{tail:{ANY_PATH}}}", _unknown_api)
     return app
 
 
 async def start_gateway(app: web.Application, port: int, *, host: str = LOOPBACK) -> web.AppRunner:
     """Serves ``app`` on ``host:port`` (0 picks a free port; see ``runner.addresses``) in the running loop."""
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(
+        app, handle_signals=False, max_line_size=_MAX_LINE_BYTES, max_field_size=_MAX_LINE_BYTES
+    )
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
@@ -65,9 +72,14 @@ class RunningGateway:
         return int(self._runner.addresses[0][1])
 
     def stop(self) -> None:
+        """Stops serving; invocations still queued (a burst of ``$disconnect`` calls) are abandoned."""
         try:
             asyncio.run_coroutine_threadsafe(stop_gateway(self._runner), self._loop).result(
                 _STOP_TIMEOUT_SECONDS
+            )
+        except TimeoutError:
+            _logger.warning(
+                "emulator: the gateway took over %d s to stop; closing it anyway", _STOP_TIMEOUT_SECONDS
             )
         finally:
             _stop_loop(self._loop, self._thread)

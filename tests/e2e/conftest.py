@@ -1,4 +1,7 @@
-"""One local cloud per test session: the dev app, synthesized unstaged, served on free loopback ports."""
+"""One local cloud for the e2e package: the dev app, synthesized unstaged, served on free loopback ports.
+
+The cloud is package-scoped, so it stops before other test packages run: moto's state is per process.
+"""
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -6,7 +9,7 @@ from pathlib import Path
 import pytest
 from aws_cdk import App
 
-from emulator.id_tokens import issue_id_token, only_pool_and_client
+from emulator.id_tokens import deployment_pool_and_client, issue_id_token
 from emulator.local_cloud import LocalCloud, LocalCloudSettings
 from emulator.moto_clients import MotoClients
 from stacks.config import load_environment
@@ -33,31 +36,31 @@ def function_logs() -> list[str]:
     return []
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def local_cloud(unstaged_dev_assembly: Path, function_logs: list[str]) -> Iterator[LocalCloud]:
     settings = LocalCloudSettings(cdk_out=unstaged_dev_assembly, port=0, aws_port=0, reload_on_change=False)
     with LocalCloud(settings, log_sink=function_logs.append) as cloud:
         yield cloud
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def rest_url(local_cloud: LocalCloud) -> str:
     (url,) = (api.url for api in local_cloud.apis if api.protocol == "REST")
     return url.rstrip("/")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def websocket_url(local_cloud: LocalCloud) -> str:
     (url,) = (api.url for api in local_cloud.apis if api.protocol == "WebSocket")
     return url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sign_in(local_cloud: LocalCloud) -> SignIn:
     """``sign_in("alice", groups=["admins"])`` -> a real ID token from the embedded user pool."""
     deployment = local_cloud.deployment
     cognito = MotoClients(deployment.aws_endpoint_url, deployment.region).client("cognito-idp")
-    pool_id, client_id = only_pool_and_client(cognito)
+    pool_id, client_id = deployment_pool_and_client(deployment)
 
     def token_for(user: str, groups: tuple[str, ...] = ()) -> str:
         return issue_id_token(

@@ -6,7 +6,7 @@ import pytest
 import requests
 from aws_cdk import App
 
-from emulator.id_tokens import issue_id_token, only_pool_and_client
+from emulator.id_tokens import deployment_pool_and_client, issue_id_token
 from emulator.local_cloud import LocalCloud, LocalCloudSettings
 from emulator.moto_clients import MotoClients
 from examples.orders_app.app import OrdersStack
@@ -34,7 +34,7 @@ def orders_url(orders_cloud: LocalCloud) -> str:
 def customer_token(orders_cloud: LocalCloud) -> str:
     deployment = orders_cloud.deployment
     cognito = MotoClients(deployment.aws_endpoint_url, deployment.region).client("cognito-idp")
-    pool_id, client_id = only_pool_and_client(cognito)
+    pool_id, client_id = deployment_pool_and_client(deployment)
     return issue_id_token(cognito, user_pool_id=pool_id, client_id=client_id, user="dana").id_token
 
 

@@ -318,6 +318,7 @@ def test_close_stops_every_poller_even_while_a_retry_waits(
     start_mapping: StartMapping, table: StreamTable, invoker: FakeInvoker
 ) -> None:
     invoker.respond = fail
+    threads_before = set(threading.enumerate())
     sources = start_mapping(MaximumRetryAttempts=-1)
     table.put("TASK#1")
     wait_until(lambda: len(batches(invoker)) >= 2, "a retry")
@@ -327,7 +328,8 @@ def test_close_stops_every_poller_even_while_a_retry_waits(
     closer.join(timeout=30)
 
     assert not closer.is_alive()
-    assert not [thread.name for thread in threading.enumerate() if thread.name.startswith("events ")]
+    started = set(threading.enumerate()) - threads_before
+    assert not [thread.name for thread in started if thread.name.startswith("events ")]
 
 
 def test_unsupported_sources_get_one_warning_line_each(

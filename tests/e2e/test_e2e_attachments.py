@@ -1,0 +1,65 @@
+"""Attachments through the local cloud: a presigned POST to the embedded S3, the ObjectCreated notification
+running the uploads function, ``attachment.ready`` on the socket, the download, and a cleanup to nothing."""
+
+import asyncio
+import json
+
+import requests
+from websockets.asyncio.client import connect
+
+from emulator.local_cloud import LocalCloud
+from emulator.moto_clients import MotoClients
+from tests.e2e.clients import Api, next_event_of
+from tests.e2e.conftest import SignIn
+
+CONTENT = b"minutes of the launch meeting\n"
+
+
+def test_an_upload_becomes_ready_reaches_subscribers_downloads_and_is_cleaned_up(
+    local_cloud: LocalCloud, rest_url: str, websocket_url: str, sign_in: SignIn
+) -> None:
+    token = sign_in("erin")
+    erin = Api(rest_url, token)
+    board_id = erin.call("POST", "/boards", 201, {"name": "Files"})["boardId"]
+    task_id = erin.call("POST", f"/boards/{board_id}/tasks", 201, {"title": "Minutes"})["taskId"]
+    attachments = f"/boards/{board_id}/tasks/{task_id}/attachments"
+
+    async def upload_and_wait_for_ready() -> dict:
+        async with connect(f"{websocket_url}?token={token}") as socket:
+            await socket.send(json.dumps({"action": "subscribe", "boardId": board_id}))
+            await next_event_of(socket, "subscribed")
+            created = erin.call(
+                "POST",
+                attachments,
+                201,
+                {"fileName": "minutes.txt", "contentType": "text/plain", "size": len(CONTENT)},
+            )
+            form = created["upload"]
+            posted = requests.post(
+                form["url"],
+                data=form["fields"],
+                files={"file": ("minutes.txt", CONTENT, "text/plain")},
+                timeout=60,
+            )
+            assert posted.status_code in (200, 201, 204), posted.text
+            return await next_event_of(socket, "attachment.ready")
+
+    ready = asyncio.run(upload_and_wait_for_ready())
+    assert (ready["data"]["fileName"], ready["data"]["status"]) == ("minutes.txt", "ready")
+
+    (listed,) = erin.call("GET", attachments, 200)["items"]
+    download = requests.get(listed["downloadUrl"], timeout=60)
+    assert download.content == CONTENT
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+
+    erin.call("DELETE", f"/boards/{board_id}/tasks/{task_id}", 204)
+    deployment = local_cloud.deployment
+    s3 = MotoClients(deployment.aws_endpoint_url, deployment.region).client("s3")
+    bucket = next(
+        resource.physical_id
+        for resource in deployment.of_type("AWS::S3::Bucket")
+        if resource.logical_id.startswith("AttachmentsBucket")
+    )
+    left = s3.list_object_versions(Bucket=bucket, Prefix=f"attachments/{board_id}/")
+    assert left.get("Versions", []) == []
+    assert left.get("DeleteMarkers", []) == []
