@@ -40,7 +40,10 @@ def local_outputs(deployment: Deployment, gateway_host: str) -> dict[str, dict[s
 
 
 def write_outputs_file(path: Path, outputs: Mapping[str, Mapping[str, str]]) -> None:
-    path.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
+    """Writes atomically (a rename): a script that waits for the file never reads half of it."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
+    partial.replace(path)
 
 
 def read_local_cloud_entry(path: Path) -> Mapping[str, str]:
