@@ -38,6 +38,7 @@ _ERROR_DESCRIPTIONS = {
     413: "The body is larger than 64 KiB, or an attachment's declared size is over the limit.",
     415: "The body is not sent as application/json, or an attachment's type is not allowed.",
     422: "The Idempotency-Key was already used with a different request.",
+    429: "Throttled by the stage or the route (API Gateway); retry with backoff.",
     500: "Unexpected error; the message names the request id to report.",
     503: "The database is busy; retry after Retry-After seconds.",
 }
@@ -102,9 +103,10 @@ def _document_responses(path: str, method: str, operation: dict[str, Any]) -> No
 
 
 def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
+    # Every route sits behind the stage's throttle, whose answer uses the same error body (THROTTLED).
     if operation.get("security") == [{}]:
-        return {500}
-    statuses = {401, 500, 503}
+        return {429, 500}
+    statuses = {401, 429, 500, 503}
     parameters = {parameter["name"] for parameter in operation.get("parameters", [])}
     if parameters or method in _BODY_METHODS:
         statuses.add(400)

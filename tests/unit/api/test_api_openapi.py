@@ -24,6 +24,7 @@ def test_document_answers_errors_as_the_catalogue() -> None:
         "409",
         "413",
         "415",
+        "429",
         "500",
         "503",
     }
@@ -32,4 +33,5 @@ def test_document_answers_errors_as_the_catalogue() -> None:
     }
     assert "HTTPValidationError" not in document["components"]["schemas"]
     assert document["paths"]["/health"]["get"]["security"] == [{}]
+    assert set(document["paths"]["/health"]["get"]["responses"]) == {"200", "429", "500"}
     assert "content" not in document["paths"]["/boards/{boardId}"]["delete"]["responses"]["204"]
