@@ -5,11 +5,18 @@ PyJWT's PyJWKClient, for instance, downloads a user pool's keys from
 AWS_ENDPOINT_URL does not reach. In a worker, such a request goes to the embedded AWS instead, same path and
 query, with the original Host header kept because moto picks the service from it. Execute-api URLs go to
 the local gateway. Only urllib is redirected (``requests`` or ``httpx`` are not).
+
+boto3 clients given an execute-api ``endpoint_url`` (``https://{domainName}/{stage}`` built from a WebSocket
+event, the usual way to reach ``@connections``) are sent to the local gateway too, by a ``before-send``
+handler: AWS_ENDPOINT_URL does not apply to a client with an explicit endpoint.
 """
 
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from urllib.request import OpenerDirector, Request
+
+from botocore import handlers as botocore_handlers
+from botocore.awsrequest import AWSPreparedRequest
 
 from emulator.local_endpoints import localize_execute_api_urls
 
@@ -39,7 +46,8 @@ def localize_aws_request(
 
 
 def install_aws_url_redirect(*, aws_endpoint_url: str, gateway_host: str) -> None:
-    """Patches every urllib opener of this process (``urlopen`` and ``build_opener`` alike); workers only."""
+    """Patches every urllib opener of this process (``urlopen`` and ``build_opener`` alike) and sends
+    execute-api calls of boto3 to the gateway; workers only, before the handler is imported."""
     open_unchanged = OpenerDirector.open
 
     def open_locally(self: OpenerDirector, fullurl: str | Request, *args: Any, **kwargs: Any) -> Any:
@@ -49,3 +57,9 @@ def install_aws_url_redirect(*, aws_endpoint_url: str, gateway_host: str) -> Non
         return open_unchanged(self, localized, *args, **kwargs)
 
     OpenerDirector.open = open_locally  # type: ignore[method-assign]
+
+    def send_locally(request: AWSPreparedRequest, **_: Any) -> None:
+        request.url = localize_execute_api_urls(request.url, gateway_host)
+
+    # Built-in handlers reach every botocore session created afterwards, boto3's default one included.
+    botocore_handlers.BUILTIN_HANDLERS.append(("before-send.apigatewaymanagementapi", send_locally))

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,9 @@ def start_host(moto_endpoint: str, logs: LogLines) -> Iterator[StartHost]:
 
     def start(*resources: Resource, code_dir: Path = FUNCTION_CODE, **options: Any) -> FunctionHost:
         options.setdefault("reload_on_change", False)
+        options.setdefault("gateway_host", GATEWAY_HOST)
         deployment = fixture_deployment(*resources, code_dir=code_dir, aws_endpoint_url=moto_endpoint)
-        host = FunctionHost(deployment, gateway_host=GATEWAY_HOST, log_sink=logs, **options)
+        host = FunctionHost(deployment, log_sink=logs, **options)
         hosts.append(host)
         return host
 
@@ -378,6 +380,40 @@ def test_urllib_in_the_worker_gets_the_user_pool_keys_from_the_embedded_aws(
     key_ids = payload_of(host.invoke("keys-fn", {"user_pool_id": user_pool_id}))
 
     assert key_ids == [key["kid"] for key in served["keys"]]
+
+
+def test_boto3_calls_to_an_execute_api_endpoint_go_to_the_local_gateway(start_host: StartHost) -> None:
+    posted: list[tuple[str, bytes]] = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            posted.append((self.path, self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            """Quiet: the test reads what arrived, not the server's log."""
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Gateway) as gateway:
+        threading.Thread(target=gateway.serve_forever, daemon=True).start()
+        host = start_host(
+            function_resource("reply-fn", "aws_calls.post_to_event_domain"),
+            gateway_host=f"127.0.0.1:{gateway.server_address[1]}",
+        )
+        event = {
+            "requestContext": {
+                "domainName": "abc123defg.execute-api.us-east-1.amazonaws.com",
+                "stage": "v1",
+                "connectionId": "conn-1",
+            }
+        }
+        try:
+            assert payload_of(host.invoke("reply-fn", event)) == "posted"
+        finally:
+            gateway.shutdown()
+
+    assert posted == [("/abc123defg/v1/@connections/conn-1", b"hello")]
 
 
 def test_close_stops_every_worker_even_a_busy_one(start_host: StartHost, tmp_path: Path) -> None:
