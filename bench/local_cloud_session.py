@@ -23,7 +23,6 @@ import requests  # noqa: E402
 
 from emulator.assembly import AssemblyError  # noqa: E402
 from emulator.deployment import Deployment  # noqa: E402
-from emulator.id_tokens import issue_id_token, only_pool_and_client  # noqa: E402
 from emulator.local_cloud import LocalCloud, LocalCloudSettings  # noqa: E402
 from emulator.moto_clients import MotoClients  # noqa: E402
 
@@ -107,15 +106,12 @@ def local_cloud_session(cdk_out: Path, user: str) -> Iterator[LocalCloudSession]
 
 
 def _signed_in(cloud: LocalCloud, user: str, http: requests.Session) -> LocalCloudSession:
-    aws = MotoClients(cloud.deployment.aws_endpoint_url, cloud.deployment.region)
-    cognito = aws.client("cognito-idp")
-    pool_id, client_id = only_pool_and_client(cognito)
-    token = issue_id_token(cognito, user_pool_id=pool_id, client_id=client_id, user=user).id_token
+    token = cloud.id_token(user)
     http.headers["Authorization"] = token
     urls = {api.protocol: api.url for api in cloud.apis}
     return LocalCloudSession(
         cloud=cloud,
-        aws=aws,
+        aws=cloud.aws,
         rest_url=urls["REST"].rstrip("/"),
         websocket_url=urls["WebSocket"],
         token=token,

@@ -6,9 +6,10 @@ thread and process that starting began, even when starting failed half-way.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -21,6 +22,8 @@ from emulator.events import EventSources
 from emulator.functions import FunctionHost
 from emulator.gateway.server import create_gateway_app, run_gateway
 from emulator.iam import role_statements
+from emulator.id_tokens import deployment_pool_and_client, issue_id_token
+from emulator.moto_clients import MotoClients
 from emulator.ports import LOOPBACK, claim_port
 
 __all__ = ["LocalCloud", "LocalCloudSettings"]
@@ -65,6 +68,19 @@ class LocalCloud:
     @property
     def apis(self) -> list[LocalApi]:
         return list(local_apis(self.deployment, self._gateway_host))
+
+    @cached_property
+    def aws(self) -> MotoClients:
+        """boto3 clients on the embedded AWS, with the fake credentials."""
+        return MotoClients(self.deployment.aws_endpoint_url, self.deployment.region)
+
+    def id_token(self, user: str, groups: Sequence[str] = ()) -> str:
+        """A fresh ID token from the deployment's user pool, creating ``user`` if new (tests, benchmarks)."""
+        pool_id, client_id = deployment_pool_and_client(self.deployment)
+        cognito = self.aws.client("cognito-idp")
+        return issue_id_token(
+            cognito, user_pool_id=pool_id, client_id=client_id, user=user, groups=groups
+        ).id_token
 
     def start(self) -> None:
         try:

@@ -7,14 +7,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from aws_cdk import App
 
-from emulator.id_tokens import deployment_pool_and_client, issue_id_token
 from emulator.local_cloud import LocalCloud, LocalCloudSettings
-from emulator.moto_clients import MotoClients
-from stacks.config import load_environment
-from stacks.corkboard_app import add_corkboard
-from tests.infra.conftest import cdk_context
+from tests.infra.conftest import corkboard_app
 
 SignIn = Callable[..., str]
 
@@ -23,9 +18,7 @@ SignIn = Callable[..., str]
 def unstaged_dev_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What `make local` synthesizes: assets point at the source tree instead of copies (--no-staging)."""
     outdir = tmp_path_factory.mktemp("cdk.local.out")
-    context = cdk_context()
-    app = App(outdir=str(outdir), context={**context, "env": "dev", "aws:cdk:disable-asset-staging": True})
-    add_corkboard(app, load_environment(context["environments"], "dev"))
+    app, _ = corkboard_app("dev", outdir, {"aws:cdk:disable-asset-staging": True})
     app.synth()
     return outdir
 
@@ -58,13 +51,4 @@ def websocket_url(local_cloud: LocalCloud) -> str:
 @pytest.fixture(scope="package")
 def sign_in(local_cloud: LocalCloud) -> SignIn:
     """``sign_in("alice", groups=["admins"])`` -> a real ID token from the embedded user pool."""
-    deployment = local_cloud.deployment
-    cognito = MotoClients(deployment.aws_endpoint_url, deployment.region).client("cognito-idp")
-    pool_id, client_id = deployment_pool_and_client(deployment)
-
-    def token_for(user: str, groups: tuple[str, ...] = ()) -> str:
-        return issue_id_token(
-            cognito, user_pool_id=pool_id, client_id=client_id, user=user, groups=groups
-        ).id_token
-
-    return token_for
+    return local_cloud.id_token

@@ -6,9 +6,7 @@ import pytest
 import requests
 from aws_cdk import App
 
-from emulator.id_tokens import deployment_pool_and_client, issue_id_token
 from emulator.local_cloud import LocalCloud, LocalCloudSettings
-from emulator.moto_clients import MotoClients
 from examples.orders_app.app import OrdersStack
 from tests.infra.conftest import cdk_context
 
@@ -32,10 +30,7 @@ def orders_url(orders_cloud: LocalCloud) -> str:
 
 @pytest.fixture(scope="module")
 def customer_token(orders_cloud: LocalCloud) -> str:
-    deployment = orders_cloud.deployment
-    cognito = MotoClients(deployment.aws_endpoint_url, deployment.region).client("cognito-idp")
-    pool_id, client_id = deployment_pool_and_client(deployment)
-    return issue_id_token(cognito, user_pool_id=pool_id, client_id=client_id, user="dana").id_token
+    return orders_cloud.id_token("dana")
 
 
 def test_a_customer_places_an_order_and_reads_it_back(orders_url: str, customer_token: str) -> None:

@@ -1,30 +1,27 @@
 """Fixtures for the emulator's own tests: one moto server on loopback per session, with fake credentials."""
 
-import socket
 from collections.abc import Iterator
 
 import pytest
-from moto.server import ThreadedMotoServer
 
-FAKE_ACCOUNT_ID = "123456789012"
+from emulator.embedded_aws import FAKE_ACCOUNT_ID, EmbeddedAws
+from emulator.ports import claim_port
+
+__all__ = ["FAKE_ACCOUNT_ID", "REGION", "free_port"]
+
 REGION = "us-east-1"
 
 
 def free_port() -> int:
     """A port that was free a moment ago on loopback; good enough for tests on one machine."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return claim_port(0, purpose="a test server", flag="free_port()")
 
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """The URL of a moto server that lives for the whole session (reset it yourself if you need it empty)."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    with EmbeddedAws() as embedded_aws:
+        yield embedded_aws.endpoint_url
 
 
 @pytest.fixture

@@ -26,10 +26,10 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
-from conftest import FAKE_ACCOUNT_ID, REGION
 
 from emulator.assembly import deploy
 from emulator.deployment import Deployment, Resource
+from tests.emulator.conftest import FAKE_ACCOUNT_ID, REGION
 
 PASSWORD = "Correct-horse-battery-42"
 EXCLUDED_SECRET_CHARACTERS = "abc"

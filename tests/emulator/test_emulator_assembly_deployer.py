@@ -10,7 +10,6 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from conftest import FAKE_ACCOUNT_ID, REGION
 
 from emulator.assembly import (
     BadTemplateError,
@@ -22,6 +21,7 @@ from emulator.assembly import (
 )
 from emulator.assembly.provisioners.secretsmanager import generate_secret_string
 from emulator.deployment import Deployment
+from tests.emulator.conftest import FAKE_ACCOUNT_ID, REGION
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """Synthesize the Corkboard app once per test session, with both cdk-nag packs, and share the result."""
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,18 @@ class SynthesizedApp:
         return self.nag.template(getattr(self.stacks, stack_name))
 
 
+def corkboard_app(
+    name: str, outdir: Path, extra_context: Mapping[str, Any] | None = None
+) -> tuple[App, CorkboardStacks]:
+    """The app `cdk synth -c env=NAME` would build, unsynthesized; ``extra_context`` is more ``-c`` flags."""
+    context = cdk_context()
+    app = App(outdir=str(outdir), context={**context, **(extra_context or {}), "env": name})
+    return app, add_corkboard(app, load_environment(context["environments"], name))
+
+
 def synthesize_environment(name: str, outdir: Path) -> SynthesizedApp:
     """Synthesize environment `name` the way `cdk synth -c env=NAME` would, with both cdk-nag packs."""
-    context = cdk_context()
-    app = App(outdir=str(outdir), context={**context, "env": name})
-    stacks = add_corkboard(app, load_environment(context["environments"], name))
+    app, stacks = corkboard_app(name, outdir)
     return SynthesizedApp(app=app, stacks=stacks, nag=synthesize_with_nag(app))
 
 

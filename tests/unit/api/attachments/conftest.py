@@ -1,33 +1,29 @@
 """The attachment tests' AWS: moto as a real HTTP server, so files go up and come down over HTTP.
 
 Presigned URLs are only worth testing with a real HTTP client, and moto's in-process mock cannot serve
-one, so here the ``aws`` fixture is overridden: the same account (moto_account.py), created on a
-ThreadedMotoServer that every boto3 client reaches through ``AWS_ENDPOINT_URL``, exactly as the Lambda
-code reaches the local cloud. The fixtures built on ``aws`` (``api``, ``board``, ``repository``) run on
-it unchanged. The server starts once per session on a free port and is reset before every test.
+one, so here the ``aws`` fixture is overridden: the same account (moto_account.py), created on a moto
+server (the local cloud's EmbeddedAws) that every boto3 client reaches through ``AWS_ENDPOINT_URL``,
+exactly as the Lambda code reaches the local cloud. The fixtures built on ``aws`` (``api``, ``board``,
+``repository``) run on it unchanged. The server starts once per session on a free port and is reset
+before every test.
 """
 
-import logging
 from collections.abc import Iterator
 
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 from moto_account import AwsResources, create_stack_resources, forget_cached_clients, use_fake_credentials
 from rest_harness import Api, SeededBoard
 from upload_harness import Uploads
 
+from emulator.embedded_aws import EmbeddedAws
+
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """The server's base URL, e.g. ``http://127.0.0.1:41234``."""
-    # Werkzeug logs every request at INFO; the tests' own assertions say what matters.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    """The server's base URL, e.g. ``http://127.0.0.1:41234``: the local cloud's embedded AWS, alone."""
+    with EmbeddedAws() as embedded_aws:
+        yield embedded_aws.endpoint_url
 
 
 @pytest.fixture
