@@ -32,7 +32,9 @@ class EmbeddedAws:
     _count_lock = threading.Lock()
 
     def __init__(self, port: int = 0) -> None:
-        self.port = claim_port(port, purpose="embedded AWS (moto server)", flag="--aws-port")
+        self.port = claim_port(
+            port, purpose="embedded AWS (moto server)", flag="--aws-port", make_variable="AWS_PORT"
+        )
         self._server = ThreadedMotoServer(ip_address=LOOPBACK, port=self.port, verbose=False)
         self._saved_environment: dict[str, str | None] = {}
 

@@ -91,7 +91,7 @@ class LocalCloud:
 
     def _start(self) -> None:
         settings = self.settings
-        gateway_port = claim_port(settings.port, purpose="API gateway", flag="--port")
+        gateway_port = claim_port(settings.port, purpose="API gateway", flag="--port", make_variable="PORT")
         self._gateway_host = f"{LOOPBACK}:{gateway_port}"
         embedded_aws = self._resources.enter_context(EmbeddedAws(settings.aws_port))
         _logger.info("emulator: embedded AWS (moto server) on %s", embedded_aws.endpoint_url)

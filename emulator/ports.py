@@ -10,22 +10,26 @@ LOOPBACK = "127.0.0.1"
 class PortInUseError(OSError):
     """The port asked for is taken by another process."""
 
-    def __init__(self, port: int, purpose: str, flag: str) -> None:
+    def __init__(self, port: int, purpose: str, flag: str, make_variable: str | None = None) -> None:
         self.port = port
+        with_make = f" (`make local {make_variable}=...`)" if make_variable else ""
         super().__init__(
             f"Port {port} ({purpose}) is already in use on {LOOPBACK}. Stop whatever listens there "
-            f"(`lsof -i :{port}`), or choose another port with {flag}."
+            f"(`lsof -i :{port}`), or choose another port with {flag}{with_make}."
         )
 
 
-def claim_port(port: int, *, purpose: str, flag: str) -> int:
+def claim_port(port: int, *, purpose: str, flag: str, make_variable: str | None = None) -> int:
     """Returns ``port`` if it is free (or a free port if 0), else raises :class:`PortInUseError`.
 
     moto's threaded server waits forever when its bind fails, so the check has to happen before it starts.
+    The probe binds as the servers do, with SO_REUSEADDR: connections of a server that just stopped linger
+    in TIME-WAIT on its port, which the servers may bind over (Linux still refuses it while anything listens).
     """
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((LOOPBACK, port))
         except OSError as error:
-            raise PortInUseError(port, purpose, flag) from error
+            raise PortInUseError(port, purpose, flag, make_variable) from error
         return int(probe.getsockname()[1])

@@ -47,7 +47,7 @@ async def start_gateway(app: web.Application, port: int, *, host: str = LOOPBACK
         await web.TCPSite(runner, host, port).start()
     except OSError as error:
         await runner.cleanup()
-        raise PortInUseError(port, "API gateway", "--port") from error
+        raise PortInUseError(port, "API gateway", "--port", "PORT") from error
     return runner
 
 
