@@ -9,7 +9,7 @@ scopes. The claims then reach the function the way API Gateway renders them: eve
 import json
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,13 @@ import jwt
 
 from emulator.deployment import Deployment
 
-__all__ = ["CognitoTokenVerifier", "JwksUnavailableError", "TokenRejectedError", "render_claims"]
+__all__ = [
+    "JWKS_REFETCH_COOLDOWN_SECONDS",
+    "CognitoTokenVerifier",
+    "JwksUnavailableError",
+    "TokenRejectedError",
+    "render_claims",
+]
 
 _USER_POOL_ARN = re.compile(r"^arn:[^:]+:cognito-idp:(?P<region>[^:]+):[^:]*:userpool/(?P<pool_id>.+)$")
 _UNAUTHORIZED = "Unauthorized"
@@ -27,6 +33,8 @@ _EXPIRED = "The incoming token has expired"
 _DATE_CLAIMS = frozenset({"exp", "iat"})
 _JAVA_DATE_FORMAT = "%a %b %d %H:%M:%S UTC %Y"
 _JWKS_TIMEOUT_SECONDS = 10
+# An unknown kid refetches the key set (a rotation), but no more often than this: forged kids cost nothing.
+JWKS_REFETCH_COOLDOWN_SECONDS = 30.0
 
 
 class TokenRejectedError(Exception):
@@ -54,15 +62,20 @@ class _UserPool:
 
 
 class CognitoTokenVerifier:
-    """Verifies tokens for every Cognito authorizer of a deployment; caches each pool's JWKS."""
+    """Verifies tokens for every Cognito authorizer of a deployment; caches each pool's JWKS.
 
-    def __init__(self, deployment: Deployment) -> None:
+    ``clock`` (seconds, monotonic) times the refetch cooldown; tests pass their own.
+    """
+
+    def __init__(self, deployment: Deployment, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._aws_endpoint_url = deployment.aws_endpoint_url.rstrip("/")
+        self._clock = clock
         self._client_ids: dict[str, set[str]] = {}
         for client in deployment.of_type("AWS::Cognito::UserPoolClient"):
             pool_id = str(client.properties.get("UserPoolId"))
             self._client_ids.setdefault(pool_id, set()).add(client.physical_id)
         self._key_sets: dict[str, jwt.PyJWKSet] = {}
+        self._fetched_at: dict[str, float] = {}
 
     async def verify(
         self,
@@ -105,15 +118,21 @@ class CognitoTokenVerifier:
             raise TokenRejectedError(_UNAUTHORIZED)
 
     async def _signing_key(self, pool: _UserPool, key_id: Any) -> jwt.PyJWK:
-        """The pool's key ``key_id``, fetching the JWKS again once if the cached set lacks it."""
-        for refresh in (False, True):
-            key_set = self._key_sets.get(pool.pool_id)
-            if key_set is None or refresh:
-                key_set = self._key_sets[pool.pool_id] = await self._fetch_key_set(pool)
-            for key in key_set.keys:
-                if key.key_id == key_id:
-                    return key
-        raise TokenRejectedError(_UNAUTHORIZED)
+        """The pool's key ``key_id``; a kid the cached set lacks refetches it, once per cooldown."""
+        key_set = self._key_sets.get(pool.pool_id)
+        if key_set is None:
+            key_set = await self._refresh_key_set(pool)
+        key = _key_of(key_set, key_id)
+        if key is None and self._clock() - self._fetched_at[pool.pool_id] >= JWKS_REFETCH_COOLDOWN_SECONDS:
+            key = _key_of(await self._refresh_key_set(pool), key_id)
+        if key is None:
+            raise TokenRejectedError(_UNAUTHORIZED)
+        return key
+
+    async def _refresh_key_set(self, pool: _UserPool) -> jwt.PyJWKSet:
+        key_set = self._key_sets[pool.pool_id] = await self._fetch_key_set(pool)
+        self._fetched_at[pool.pool_id] = self._clock()
+        return key_set
 
     async def _fetch_key_set(self, pool: _UserPool) -> jwt.PyJWKSet:
         # moto server picks the service by Host, as AWS would by domain name.
@@ -150,6 +169,10 @@ def _render_claim(name: str, value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, separators=(",", ":"))
     return str(value)
+
+
+def _key_of(key_set: jwt.PyJWKSet, key_id: Any) -> jwt.PyJWK | None:
+    return next((key for key in key_set.keys if key.key_id == key_id), None)
 
 
 def _bare_token(authorization: str | None) -> str:
