@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup synth deploy diff destroy local-synth local token docs test test-infra test-unit test-emulator test-e2e lint fmt bench openapi clean constraints
+.PHONY: help setup synth deploy smoke diff destroy local-synth local token docs test test-infra test-unit test-emulator test-e2e lint fmt bench openapi clean constraints
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,6 +57,11 @@ token: setup ## Print an ID token from the running local cloud: make token USER=
 
 deploy: setup ## Deploy every stack of ENV with your AWS credentials; writes cdk-outputs.ENV.json
 	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening --outputs-file cdk-outputs.$(ENV).json
+
+CONFIRM ?=
+
+smoke: setup ## Smoke-test a deployment from its outputs file: make smoke ENV=dev|prod|local [CONFIRM=prod]
+	$(PY) -m smoke --outputs-file cdk-outputs.$(ENV).json --environment $(ENV) --confirm "$(CONFIRM)"
 
 diff: setup ## Show what `make deploy ENV=...` would change
 	$(CDK) diff -c env=$(ENV)

@@ -143,3 +143,9 @@ class ApiStack(Stack):
         CfnOutput(self, "UserPoolId", value=data.user_directory.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=data.user_directory.user_pool_client.user_pool_client_id)
         CfnOutput(self, "Region", value=self.region)
+        CfnOutput(
+            self,
+            "SmokeTestGroup",
+            value=design.SMOKE_TEST_GROUP,
+            description="Cognito group of `make smoke`'s temporary users",
+        )

@@ -61,7 +61,7 @@ class DataStack(Stack):
             self,
             "Users",
             props=UserDirectoryProps(
-                groups=(design.ADMIN_GROUP,),
+                groups=(design.ADMIN_GROUP, design.SMOKE_TEST_GROUP),
                 self_sign_up_enabled=True,
                 removal_policy=config.cdk_removal_policy,
                 deletion_protection=config.deletion_protection,

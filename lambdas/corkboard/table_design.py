@@ -26,9 +26,13 @@ __all__ = [
     "GSI1_NAME",
     "GSI1_PARTITION_KEY",
     "GSI1_SORT_KEY",
+    "GSI2_NAME",
+    "GSI2_PARTITION_KEY",
+    "GSI2_SORT_KEY",
     "IDEMPOTENCY_PARTITION_KEY",
     "IDEMPOTENCY_TTL_ATTRIBUTE",
     "PARTITION_KEY",
+    "SMOKE_TEST_GROUP",
     "SORT_KEY",
     "TTL_ATTRIBUTE",
 ]
@@ -39,6 +43,11 @@ SORT_KEY = "sk"
 GSI1_NAME = "gsi1"
 GSI1_PARTITION_KEY = "gsi1pk"
 GSI1_SORT_KEY = "gsi1sk"
+# GSI2 holds one board's tasks of one status (gsi2pk=BOARD#{boardId}#STATUS#{status}, gsi2sk=task id),
+# so a status list is a Query that reads only what it returns.
+GSI2_NAME = "gsi2"
+GSI2_PARTITION_KEY = "gsi2pk"
+GSI2_SORT_KEY = "gsi2sk"
 TTL_ATTRIBUTE = "expiresAt"
 
 # Idempotency table, in the layout Powertools' DynamoDBPersistenceLayer expects by default.
@@ -52,6 +61,8 @@ CONNECTIONS_TTL_ATTRIBUTE = "expiresAt"
 
 # Cognito group whose members may read every board.
 ADMIN_GROUP = "admins"
+# Cognito group of the smoke suite's throw-away users (smoke/), so that none is taken for a real person.
+SMOKE_TEST_GROUP = "smoke-tests"
 
 # Environment variables the stacks set and the handlers read.
 ENV_TABLE_NAME = "TABLE_NAME"
