@@ -9,6 +9,7 @@ from typing import Self
 import requests
 from moto.server import ThreadedMotoServer
 
+from emulator.dynamodb_transactions import install_in_place_rollback
 from emulator.ports import LOOPBACK, claim_port
 
 __all__ = ["FAKE_ACCOUNT_ID", "FAKE_CREDENTIALS", "EmbeddedAws"]
@@ -46,6 +47,7 @@ class EmbeddedAws:
         """Starts the server and gives this process the fake identity, so no real credential is ever used."""
         # moto's server logs every request it answers; the emulator's own log says what matters.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        install_in_place_rollback()
         self._server.start()
         with EmbeddedAws._count_lock:
             EmbeddedAws._running += 1

@@ -1,7 +1,8 @@
 """Shard lineage and iterator recovery, which moto cannot show (its tables have one shard that never closes
 and iterators that never expire), against a small in-memory DynamoDB Streams client."""
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,23 @@ class FakeStreams:
         }
         self._parents = parents
         self._closed = closed
+        # Iterators made before a shard was replaced keep reading its old records, as moto's do.
+        self._generations = dict.fromkeys(shards, 0)
+        self._orphans: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.expire_next_read = False
+        self.on_get_shard_iterator: Callable[[], None] = lambda: None
         self.iterator_requests: list[tuple[str, str, str | None]] = []
+
+    def append(self, shard_id: str, sequence_number: int) -> None:
+        """A new record at the end of the shard, seen by every iterator of the current shard."""
+        self._records[shard_id].append(stream_record(sequence_number))
+
+    def replace(self, shard_id: str) -> None:
+        """The shard's records move to a new shard object; iterators made before see no record added later."""
+        generation = self._generations[shard_id]
+        self._orphans[(shard_id, generation)] = self._records[shard_id]
+        self._records[shard_id] = list(self._records[shard_id])
+        self._generations[shard_id] = generation + 1
 
     def describe_stream(self, StreamArn: str, **_: Any) -> dict[str, Any]:  # noqa: N803 (boto3's names)
         shards = []
@@ -76,12 +92,13 @@ class FakeStreams:
         SequenceNumber: str | None = None,  # noqa: N803
     ) -> dict[str, str]:
         self.iterator_requests.append((ShardId, ShardIteratorType, SequenceNumber))
+        self.on_get_shard_iterator()
         numbers = [int(record["dynamodb"]["SequenceNumber"]) for record in self._records[ShardId]]
         if ShardIteratorType == "AFTER_SEQUENCE_NUMBER":
             position = numbers.index(int(SequenceNumber or "")) + 1
         else:
             position = 0 if ShardIteratorType == "TRIM_HORIZON" else len(numbers)
-        return {"ShardIterator": f"{ShardId}|{position}"}
+        return {"ShardIterator": f"{ShardId}|{position}|{self._generations[ShardId]}"}
 
     def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:  # noqa: N803
         if self.expire_next_read:
@@ -89,12 +106,16 @@ class FakeStreams:
             raise ClientError(
                 {"Error": {"Code": "ExpiredIteratorException", "Message": "expired"}}, "GetRecords"
             )
-        shard_id, position_text = ShardIterator.split("|")
-        position = int(position_text)
-        records = self._records[shard_id][position : position + Limit]
+        shard_id, position_text, generation_text = ShardIterator.split("|")
+        position, generation = int(position_text), int(generation_text)
+        shard = self._orphans.get((shard_id, generation), self._records[shard_id])
+        records = shard[position : position + Limit]
         end = position + len(records)
-        finished = shard_id in self._closed and end >= len(self._records[shard_id])
-        return {"Records": records, "NextShardIterator": None if finished else f"{shard_id}|{end}"}
+        finished = shard_id in self._closed and end >= len(shard)
+        return {
+            "Records": records,
+            "NextShardIterator": None if finished else f"{shard_id}|{end}|{generation}",
+        }
 
 
 @pytest.fixture
@@ -182,3 +203,53 @@ def test_an_expired_iterator_resumes_after_the_last_record_read() -> None:
 
     assert [record["dynamodb"]["SequenceNumber"] for record in first + rest] == ["1", "2", "3", "4"]
     assert streams.iterator_requests[-1] == ("only", "AFTER_SEQUENCE_NUMBER", "2")
+
+
+def sequence_numbers(records: list[Any]) -> list[str]:
+    return [record["dynamodb"]["SequenceNumber"] for record in records]
+
+
+def test_a_reader_that_lost_its_shard_says_so_and_carries_on_after_its_last_record(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    streams = FakeStreams(shards={"only": [1, 2]}, parents={}, closed=set())
+    reader = ShardReader(streams, STREAM_ARN, "only", "TRIM_HORIZON", loss_check_interval=0)
+    first = reader.read(10)
+    streams.replace("only")
+    streams.append("only", 3)
+    streams.append("only", 4)
+
+    with caplog.at_level(logging.WARNING, logger="emulator.events.shard_reader"):
+        recovered = reader.read(10)
+    streams.append("only", 5)
+    later = reader.read(10)
+
+    assert sequence_numbers(first + recovered + later) == ["1", "2", "3", "4", "5"]
+    [warning] = caplog.records
+    assert "lost its shard" in warning.getMessage()
+    assert "after sequence number 2" in warning.getMessage()
+
+
+def test_a_record_that_lands_between_two_reads_is_no_lost_shard(caplog: pytest.LogCaptureFixture) -> None:
+    streams = FakeStreams(shards={"only": [1]}, parents={}, closed=set())
+    reader = ShardReader(streams, STREAM_ARN, "only", "TRIM_HORIZON", loss_check_interval=0)
+    reader.read(10)
+    streams.on_get_shard_iterator = lambda: streams.append("only", 2)
+
+    with caplog.at_level(logging.WARNING, logger="emulator.events.shard_reader"):
+        records = reader.read(10)
+
+    assert sequence_numbers(records) == ["2"]
+    assert caplog.records == []
+
+
+def test_a_quiet_reader_checks_its_shard_only_once_per_interval() -> None:
+    streams = FakeStreams(shards={"only": [1]}, parents={}, closed=set())
+    reader = ShardReader(streams, STREAM_ARN, "only", "TRIM_HORIZON", loss_check_interval=60)
+    reader.read(10)
+    requests_before = len(streams.iterator_requests)
+
+    for _ in range(5):
+        assert reader.read(10) == []
+
+    assert len(streams.iterator_requests) == requests_before

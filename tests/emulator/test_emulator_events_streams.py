@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamModel
+from botocore.exceptions import ClientError
 
 from emulator.events import EventPatternError, EventSources
 from emulator.invocation import InvocationResult
@@ -151,6 +152,45 @@ def test_records_reach_the_function_in_lambdas_dynamodb_event_format(
     assert int(insert["dynamodb"]["SequenceNumber"]) < int(remove["dynamodb"]["SequenceNumber"])
     for event in invoker.events(FUNCTION):
         DynamoDBStreamModel.model_validate(event)
+
+
+def test_failed_writes_neither_stop_the_stream_nor_leave_records_of_their_own(
+    start_mapping: StartMapping, table: StreamTable, invoker: FakeInvoker
+) -> None:
+    start_mapping()
+    table.put("TASK#1")
+    wait_until(lambda: delivered_keys(invoker) == ["TASK#1"], "the first record")
+    missing = {"pk": {"S": "BOARD#1"}, "sk": {"S": "TASK#missing"}}
+    with pytest.raises(ClientError, match="TransactionCanceledException"):
+        table.client.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": table.name,
+                        "Item": {"pk": {"S": "BOARD#1"}, "sk": {"S": "TASK#undone"}},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": table.name,
+                        "Key": missing,
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            ]
+        )
+    with pytest.raises(ClientError, match="ConditionalCheckFailedException"):
+        table.client.put_item(
+            TableName=table.name,
+            Item={"pk": {"S": "BOARD#1"}, "sk": {"S": "TASK#1"}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    table.put("TASK#2")
+
+    wait_until(lambda: "TASK#2" in delivered_keys(invoker), "the record written after the failed writes")
+    assert delivered_keys(invoker) == ["TASK#1", "TASK#2"], "the rolled-back Put has no record"
+    undone = {"pk": {"S": "BOARD#1"}, "sk": {"S": "TASK#undone"}}
+    assert "Item" not in table.client.get_item(TableName=table.name, Key=undone)
 
 
 def test_batch_size_caps_each_batch(
