@@ -7,7 +7,7 @@ in thread-local storage, and :func:`api.app.handler` gives every thread its own 
 context and middleware stacks are never shared either.
 
 JSON bodies are parsed by :func:`parse_json_body`, which refuses anything over :data:`MAX_BODY_BYTES`
-before parsing it.
+(from :mod:`corkboard.request_limits`, shared with the WAF in front of the API) before parsing it.
 """
 
 import json
@@ -20,10 +20,10 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from corkboard.errors import PayloadTooLargeError
+from corkboard.request_limits import MAX_BODY_BYTES
 
 __all__ = ["MAX_BODY_BYTES", "ThreadSafeRestResolver", "current_lambda_context", "parse_json_body"]
 
-MAX_BODY_BYTES = 64 * 1024
 
 _this_request = threading.local()
 
