@@ -11,6 +11,7 @@ import logging
 import threading
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from emulator.deployment import Deployment
 from emulator.gateway.rest_api import ANY_PATH, MAX_REQUEST_BYTES, add_rest_apis
@@ -18,18 +19,27 @@ from emulator.gateway.websocket_api import add_websocket_apis
 from emulator.invocation import FunctionInvoker
 from emulator.ports import LOOPBACK, PortInUseError
 
-__all__ = ["RunningGateway", "create_gateway_app", "run_gateway", "start_gateway", "stop_gateway"]
+__all__ = [
+    "CLIENT_CLOSED_REQUEST",
+    "RunningGateway",
+    "create_gateway_app",
+    "run_gateway",
+    "start_gateway",
+    "stop_gateway",
+]
 
 _logger = logging.getLogger(__name__)
 
 _STOP_TIMEOUT_SECONDS = 10
 # API Gateway's limit on the request line and on each header; aiohttp's default (8,190) is lower.
 _MAX_LINE_BYTES = 10240
+# The access log's status for a request whose client hung up before it was answered (nginx's convention).
+CLIENT_CLOSED_REQUEST = 499
 
 
 def create_gateway_app(deployment: Deployment, invoker: FunctionInvoker, *, host: str) -> web.Application:
     """The aiohttp application serving ``deployment``'s APIs; ``host`` is where it listens (``ip:port``)."""
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[_client_resets_quietly])
     add_rest_apis(app, deployment, invoker, host=host)
     add_websocket_apis(app, deployment, invoker, host=host)
     # Registered last: aiohttp tries the APIs' own (longer, literal) prefixes first.
@@ -103,6 +113,19 @@ def _stop_loop(loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> Non
     thread.join(_STOP_TIMEOUT_SECONDS)
     if not thread.is_alive():
         loop.close()
+
+
+@web.middleware
+async def _client_resets_quietly(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A client that resets its connection (killed, or its link dropped) is routine, not a gateway fault.
+
+    aiohttp logs a handler's ConnectionResetError with a full traceback; answering instead leaves one
+    access-log line with status 499, and nothing is written since the connection is gone.
+    """
+    try:
+        return await handler(request)
+    except ConnectionResetError:
+        return web.Response(status=CLIENT_CLOSED_REQUEST, reason="Client Closed Request")
 
 
 async def _unknown_api(_: web.Request) -> web.Response:
