@@ -1,17 +1,22 @@
 """Safe retries for POSTs: an ``Idempotency-Key`` header replays the first response instead of creating twice.
 
 Built on Powertools idempotency, stored in the table named by ``IDEMPOTENCY_TABLE_NAME``. A record is
-keyed by the caller and the header value, so two users' keys never collide, and it remembers a hash of
-the request it was first used with (route parameters and body): the same key with a different request
-is refused with 422 ``idempotency_key_reused``, and one still running with 409 ``request_in_progress``;
-a throttled idempotency table is a 503 like a throttled main table. Records expire after
-:data:`RECORD_TTL_SECONDS`.
+keyed by the caller's user id and the header value, so a stored response only ever goes back to the user
+who made it, and it remembers a hash of the request it was first used with (route parameters and body):
+the same key with a different request is refused with 422 ``idempotency_key_reused``, and one still
+running with 409 ``request_in_progress``; a throttled idempotency table is a 503 like a throttled main
+table. Records expire after :data:`RECORD_TTL_SECONDS`.
+
+A replay is authorized like a first request: the route's ``authorize`` check runs before the record is
+looked up, so a member who was removed or demoted since gets the 404 or 403 a new request would get,
+never the stored response (which may hold a task or a signed upload form).
 
 Powertools' idempotency package is imported on first use, so GETs and key-less POSTs never load it.
 
 Example:
-    >>> replay_or_run(key, caller=caller, request={"board": body.model_dump(mode="json")},
-    ...               response_model=BoardOut, run=lambda: BoardOut.of(boards.create(...)))
+    >>> replay_or_run(key, caller=caller, request={"boardId": board_id, "task": body.model_dump(mode="json")},
+    ...               authorize=lambda: tasks.authorize_create(caller, board_id),
+    ...               response_model=TaskOut, run=lambda: TaskOut.of(tasks.create(...)))
 """
 
 import os
@@ -50,16 +55,21 @@ def replay_or_run(
     *,
     caller: Caller,
     request: Mapping[str, Any],
+    authorize: Callable[[], object] | None,
     response_model: type[ModelT],
     run: Callable[[], ModelT],
 ) -> ModelT:
     """``run()`` once per (caller, key); a repeat with the same ``request`` gets the first result back.
 
     ``request`` must be JSON-ready and must identify the request fully (route parameters and body), since
-    it is what a reused key is checked against. Without a key, this is just ``run()``.
+    it is what a reused key is checked against. ``authorize`` raises for a caller who may not make the
+    request now; it runs before any replay. It is required so that every route states it, None only where
+    any signed-in caller may make the request. Without a key, this is just ``run()``.
     """
     if key is None:
         return run()
+    if authorize is not None:
+        authorize()
     record = {"caller": caller.user_id, "key": key, "request": dict(request)}
     with _catalogue_errors():
         return _once_per_record(response_model)(record=record, run=run)

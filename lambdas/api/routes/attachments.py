@@ -53,6 +53,7 @@ def create_attachment(
         idempotency_key,
         caller=caller,
         request={"boardId": board_id, "taskId": task_id, "attachment": body.model_dump(mode="json")},
+        authorize=lambda: attachments.authorize_upload(caller, board_id),
         response_model=AttachmentUploadOut,
         run=start,
     )

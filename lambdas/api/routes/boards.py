@@ -25,6 +25,8 @@ def create_board(
         idempotency_key,
         caller=caller,
         request={"board": body.model_dump(mode="json")},
+        # Any signed-in user may create a board, so a replay needs no check beyond the authorizer's.
+        authorize=None,
         response_model=BoardOut,
         run=lambda: BoardOut.of(boards.create(caller, name=body.name, description=body.description)),
     )

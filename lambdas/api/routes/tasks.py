@@ -25,6 +25,7 @@ def create_task(
         idempotency_key,
         caller=caller,
         request={"boardId": board_id, "task": body.model_dump(mode="json")},
+        authorize=lambda: tasks.authorize_create(caller, board_id),
         response_model=TaskOut,
         run=lambda: TaskOut.of(
             tasks.create(

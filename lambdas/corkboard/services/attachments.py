@@ -25,7 +25,7 @@ from corkboard.repository import Page
 from corkboard.services.board_access import authorize
 from corkboard.services.store import attachment_bucket, repository
 
-__all__ = ["ListedAttachment", "StartedUpload", "list_attachments", "start_upload"]
+__all__ = ["ListedAttachment", "StartedUpload", "authorize_upload", "list_attachments", "start_upload"]
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,17 @@ class ListedAttachment:
     download_url: str | None
 
 
+def authorize_upload(caller: Caller, board_id: str) -> None:
+    """Refuse (404/403) a caller who may not attach files on the board; a replayed start is checked too."""
+    authorize(caller, board_id, Role.EDITOR)
+
+
 @tracer.capture_method
 def start_upload(
     caller: Caller, board_id: str, task_id: str, *, file_name: str, content_type: str, size: int
 ) -> StartedUpload:
     """Record a pending attachment and sign its upload; 415 for a type not allowed, 413 over the limit."""
-    authorize(caller, board_id, Role.EDITOR)
+    authorize_upload(caller, board_id)
     kind = file_type(content_type)
     if kind is None:
         raise UnsupportedFileTypeError(content_type, ALLOWED_FILE_TYPES)

@@ -22,7 +22,7 @@ from corkboard.services.attachment_cleanup import delete_with_files
 from corkboard.services.board_access import authorize
 from corkboard.services.store import repository
 
-__all__ = ["create", "delete", "get", "list_tasks", "update"]
+__all__ = ["authorize_create", "create", "delete", "get", "list_tasks", "update"]
 
 
 @tracer.capture_method
@@ -37,10 +37,15 @@ def create(
     due_date: date | None,
 ) -> Task:
     """Add a task to a board; editors and the owner may."""
-    authorize(caller, board_id, Role.EDITOR)
+    authorize_create(caller, board_id)
     return repository().create_task(
         board_id, title=title, description=description, status=status, assignee=assignee, due_date=due_date
     )
+
+
+def authorize_create(caller: Caller, board_id: str) -> None:
+    """Refuse (404/403) a caller who may not add tasks to the board; a replayed create is checked too."""
+    authorize(caller, board_id, Role.EDITOR)
 
 
 @tracer.capture_method

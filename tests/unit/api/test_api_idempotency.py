@@ -62,3 +62,39 @@ def test_a_failed_request_does_not_burn_the_key(api: Api, board: SeededBoard) ->
     retried = api.call("POST", path, "viewer", json_body={"title": "t"}, headers=KEY)
 
     assert (refused.status, retried.status) == (403, 201)
+
+
+def test_a_removed_member_replaying_a_key_is_refused_like_a_first_request(
+    api: Api, board: SeededBoard
+) -> None:
+    path = f"/boards/{board.board_id}/tasks"
+    first = api.call("POST", path, "editor", json_body={"title": "Mine"}, headers=KEY)
+    api.call("DELETE", f"/boards/{board.board_id}/members/user-editor")
+
+    replay = api.call("POST", path, "editor", json_body={"title": "Mine"}, headers=KEY)
+
+    assert first.status == 201
+    assert (replay.status, replay.error) == (404, "not_found")
+    assert first.body["taskId"] not in replay.raw_body
+
+
+def test_a_demoted_member_replaying_a_key_is_refused_like_a_first_request(
+    api: Api, board: SeededBoard
+) -> None:
+    path = f"/boards/{board.board_id}/tasks"
+    api.call("POST", path, "editor", json_body={"title": "Mine"}, headers=KEY)
+    api.call("PUT", f"/boards/{board.board_id}/members/user-editor", json_body={"role": "viewer"})
+
+    replay = api.call("POST", path, "editor", json_body={"title": "Mine"}, headers=KEY)
+
+    assert (replay.status, replay.error) == (403, "forbidden")
+
+
+def test_another_callers_key_never_replays_the_first_callers_task(api: Api, board: SeededBoard) -> None:
+    path = f"/boards/{board.board_id}/tasks"
+    editors = api.call("POST", path, "editor", json_body={"title": "Same"}, headers=KEY)
+
+    owners = api.call("POST", path, "owner", json_body={"title": "Same"}, headers=KEY)
+
+    assert (editors.status, owners.status) == (201, 201)
+    assert owners.body["taskId"] != editors.body["taskId"]

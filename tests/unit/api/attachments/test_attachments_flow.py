@@ -171,3 +171,15 @@ def test_only_ready_attachments_carry_a_download_link(uploads: Uploads) -> None:
         "ready.png": True,
         "pending.png": False,
     }
+
+
+def test_a_removed_member_replaying_a_key_gets_no_upload_form(uploads: Uploads) -> None:
+    headers = {"Idempotency-Key": "attach-plan-3"}
+    first = uploads.start(headers=headers)
+    uploads.api.call("DELETE", f"/boards/{uploads.board.board_id}/members/user-editor")
+
+    replay = uploads.start(headers=headers)
+
+    assert first.status == 201
+    assert (replay.status, replay.error) == (404, "not_found")
+    assert "upload" not in replay.body
