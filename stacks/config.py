@@ -4,6 +4,7 @@ Synth stops with a message naming the environment and the key when a value is mi
 cdk.json never reaches CloudFormation as a silently different deployment.
 """
 
+import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -27,9 +28,13 @@ class ConfigError(Exception):
 
 
 class EnvironmentConfig(BaseModel):
-    """One environment's settings. Field names are the cdk.json keys, in camelCase."""
+    """One environment's settings. Field names are the cdk.json keys, in camelCase.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    Strict, and validated as the JSON it is: "20" for a number or 1 for a boolean is a typo to fix, not a
+    value to convert (a whole number is still a valid float).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
     name: str
     removal_policy: Literal["destroy", "retain"] = Field(alias="removalPolicy")
@@ -79,13 +84,9 @@ def load_environment(environments: Mapping[str, Any] | None, name: str) -> Envir
         known = ", ".join(sorted(environments))
         raise ConfigError(f"Unknown environment {name!r}: pass -c env=NAME with one of {known}.")
     try:
-        config = EnvironmentConfig.model_validate({**environments[name], "name": name})
+        config = EnvironmentConfig.model_validate_json(json.dumps({**environments[name], "name": name}))
     except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(
-            f"cdk.json context.environments.{name}.{key}: {first['msg']} (got {first.get('input')!r})."
-        ) from error
+        raise ConfigError(_first_problem(error, name)) from error
     if config.cache_cluster_size and config.cache_ttl_seconds == 0:
         raise ConfigError(
             f"cdk.json context.environments.{name}.cacheTtlSeconds: 0 turns caching off; set a TTL "
@@ -105,3 +106,15 @@ def load_environment(environments: Mapping[str, Any] | None, name: str) -> Envir
             f"CloudWatch retention period; use one of {allowed}."
         )
     return config
+
+
+def _first_problem(error: ValidationError, environment: str) -> str:
+    """The first error, naming its key; a missing key's input is the whole environment, so it is left out."""
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "missing":
+        return (
+            f"cdk.json context.environments.{environment}.{key} is missing: add it (README.md lists "
+            "every key and its values)."
+        )
+    return f"cdk.json context.environments.{environment}.{key}: {first['msg']} (got {first.get('input')!r})."

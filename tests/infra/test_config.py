@@ -46,6 +46,48 @@ def test_a_missing_key_names_it() -> None:
         load_environment({"dev": settings}, "dev")
 
 
+def test_a_missing_key_names_only_the_key_and_the_environment() -> None:
+    settings = {key: value for key, value in ENVIRONMENTS["dev"].items() if key != "corsAllowOrigins"}
+    with pytest.raises(ConfigError) as refused:
+        load_environment({"dev": settings}, "dev")
+    message = str(refused.value)
+    assert "environments.dev.corsAllowOrigins is missing" in message
+    shown = [key for key in settings if key in message]
+    assert not shown, f"the message dumps the environment: {message}"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("throttlingRateLimit", "20"),
+        ("throttlingBurstLimit", "40"),
+        ("throttlingBurstLimit", 40.5),
+        ("cacheTtlSeconds", "0"),
+        ("wafRateLimitPer5Minutes", "1000"),
+        ("pointInTimeRecovery", "true"),
+        ("deletionProtection", 0),
+        ("webAcl", "false"),
+        ("bucketVersioning", 1),
+        ("methodThrottling", {"POST /boards": ["2", 5]}),
+        ("methodThrottling", {"POST /boards": [2, "5"]}),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused_not_converted(key: str, value: object) -> None:
+    with pytest.raises(ConfigError, match=rf"environments\.dev\.{key}"):
+        load_environment({"dev": {**ENVIRONMENTS["dev"], key: value}}, "dev")
+
+
+def test_a_whole_number_is_a_valid_rate() -> None:
+    settings = {
+        **ENVIRONMENTS["dev"],
+        "throttlingRateLimit": 20,
+        "methodThrottling": {"POST /boards": [2.5, 5]},
+    }
+    config = load_environment({"dev": settings}, "dev")
+    assert config.throttling_rate_limit == 20
+    assert config.method_throttling == {"POST /boards": (2.5, 5)}
+
+
 def test_throttling_for_an_unknown_route_names_it() -> None:
     settings = {**ENVIRONMENTS["dev"], "methodThrottling": {"GET /nowhere": [1, 2]}}
     with pytest.raises(ConfigError, match=r"methodThrottling\.'GET /nowhere' names no route"):
