@@ -14,13 +14,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stacks.rest_routes import REST_ROUTES
 
-__all__ = ["DEFAULT_ATTACHMENT_MAX_BYTES", "ConfigError", "EnvironmentConfig", "load_environment"]
+__all__ = [
+    "DEFAULT_ATTACHMENT_MAX_BYTES",
+    "DEFAULT_WAF_CALLER_RATE_LIMIT_PER_5_MINUTES",
+    "ConfigError",
+    "EnvironmentConfig",
+    "load_environment",
+]
 
 # The retention periods CloudWatch Logs accepts, by CDK name (ONE_MONTH, ONE_YEAR, ...).
 _RETENTION_NAMES = frozenset(member.name for member in RetentionDays)
 DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 # A presigned POST uploads in one request, and S3 takes at most 5 GiB in one request.
 _S3_SINGLE_UPLOAD_MAX_BYTES = 5 * 1024 * 1024 * 1024
+# Requests one caller (one Authorization header) may send in five minutes: far above a person clicking.
+DEFAULT_WAF_CALLER_RATE_LIMIT_PER_5_MINUTES = 500
+# WAF's bounds on a rate-based rule's limit.
+_WAF_RATE_LIMIT_MIN, _WAF_RATE_LIMIT_MAX = 10, 2_000_000_000
 
 
 class ConfigError(Exception):
@@ -59,7 +69,16 @@ class EnvironmentConfig(BaseModel):
     )
     cache_ttl_seconds: int = Field(alias="cacheTtlSeconds", ge=0, le=3600)
     web_acl: bool = Field(alias="webAcl")
-    waf_rate_limit_per_5_minutes: int = Field(alias="wafRateLimitPer5Minutes", ge=10, le=2_000_000_000)
+    waf_rate_limit_per_5_minutes: int = Field(
+        alias="wafRateLimitPer5Minutes", ge=_WAF_RATE_LIMIT_MIN, le=_WAF_RATE_LIMIT_MAX
+    )
+    waf_caller_rate_limit_per_5_minutes: int = Field(
+        default=DEFAULT_WAF_CALLER_RATE_LIMIT_PER_5_MINUTES,
+        alias="wafCallerRateLimitPer5Minutes",
+        strict=True,
+        ge=_WAF_RATE_LIMIT_MIN,
+        le=_WAF_RATE_LIMIT_MAX,
+    )
     alarm_email: str | None = Field(default=None, alias="alarmEmail", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     method_throttling: dict[str, tuple[float, int]] = Field(alias="methodThrottling")
 
@@ -91,6 +110,13 @@ def load_environment(environments: Mapping[str, Any] | None, name: str) -> Envir
         raise ConfigError(
             f"cdk.json context.environments.{name}.cacheTtlSeconds: 0 turns caching off; set a TTL "
             "or set cacheClusterSize to null."
+        )
+    if config.waf_caller_rate_limit_per_5_minutes >= config.waf_rate_limit_per_5_minutes:
+        raise ConfigError(
+            f"cdk.json context.environments.{name}.wafCallerRateLimitPer5Minutes: "
+            f"{config.waf_caller_rate_limit_per_5_minutes} is not below wafRateLimitPer5Minutes "
+            f"({config.waf_rate_limit_per_5_minutes}); lower it, or one caller's flood reaches its IP "
+            "address's limit first and blocks everyone behind that address."
         )
     known_routes = {route.key for route in REST_ROUTES}
     for route_key in config.method_throttling:
