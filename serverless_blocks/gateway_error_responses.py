@@ -1,7 +1,7 @@
 """The JSON error bodies API Gateway returns when it rejects a request before any Lambda runs.
 
 Clients parse one error shape, ``{"error": "<code>", "message": "<text>"}``, whether the error came
-from a handler or from API Gateway itself (bad token, throttling, unknown route, oversized body).
+from a handler or from API Gateway itself (bad token, throttling, unknown route, oversized body, a WAF block).
 """
 
 from collections.abc import Mapping
@@ -25,6 +25,8 @@ GATEWAY_ERROR_RESPONSES: tuple[GatewayErrorResponse, ...] = (
     GatewayErrorResponse(apigw.ResponseType.UNAUTHORIZED, "unauthorized", "401"),
     GatewayErrorResponse(apigw.ResponseType.ACCESS_DENIED, "forbidden", "403"),
     GatewayErrorResponse(apigw.ResponseType.THROTTLED, "throttled", "429"),
+    # A web ACL's block that carries no custom response of its own, such as an AWS managed rule's.
+    GatewayErrorResponse(apigw.ResponseType.WAF_FILTERED, "request_blocked", "403"),
     GatewayErrorResponse(apigw.ResponseType.REQUEST_TOO_LARGE, "payload_too_large", "413"),
     GatewayErrorResponse(apigw.ResponseType.BAD_REQUEST_PARAMETERS, "bad_request", "400"),
     GatewayErrorResponse(apigw.ResponseType.BAD_REQUEST_BODY, "bad_request", "400"),
