@@ -7,9 +7,13 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError
 
 from emulator.assembly import AssemblyError
-from emulator.id_tokens import UserPoolChoiceError, issue_id_token, only_pool_and_client
+from emulator.id_tokens import IssuedToken, UserPoolChoiceError, issue_id_token, only_pool_and_client
 from emulator.local_cloud import LocalCloud, LocalCloudSettings
 from emulator.moto_clients import MotoClients
 from emulator.outputs_file import OutputsFileError, local_outputs, read_local_cloud_entry, write_outputs_file
@@ -19,7 +23,27 @@ from emulator.quickstart import quickstart_text
 __all__ = ["main"]
 
 _SIGN_IN_COMMAND = "make -s token USER=alice"
-_EXPECTED_ERRORS = (AssemblyError, PortInUseError, OutputsFileError, UserPoolChoiceError)
+# The token command talks to a cloud on this machine: an endpoint that does not answer at once is stopped.
+_TOKEN_CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=5)
+
+
+class LocalCloudStoppedError(ConnectionError):
+    """The outputs file names a local cloud that no longer answers (stopped with Ctrl-C, or crashed)."""
+
+    def __init__(self, endpoint_url: str) -> None:
+        super().__init__(
+            f"No local cloud answers at {endpoint_url}: start it with `make local` (in another terminal), "
+            "then ask again."
+        )
+
+
+_EXPECTED_ERRORS = (
+    AssemblyError,
+    PortInUseError,
+    OutputsFileError,
+    UserPoolChoiceError,
+    LocalCloudStoppedError,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,17 +85,27 @@ def _serve(arguments: argparse.Namespace) -> int:
 
 def _token(arguments: argparse.Namespace) -> int:
     local_cloud = read_local_cloud_entry(arguments.outputs_file)
-    cognito = MotoClients(local_cloud["AwsEndpointUrl"], local_cloud["Region"]).client("cognito-idp")
+    endpoint_url = local_cloud["AwsEndpointUrl"]
+    cognito = MotoClients(endpoint_url, local_cloud["Region"], config=_TOKEN_CLIENT_CONFIG).client(
+        "cognito-idp"
+    )
+    try:
+        issued = _issue(cognito, arguments)
+    except EndpointConnectionError:
+        raise LocalCloudStoppedError(endpoint_url) from None
+    print(f"{issued.username} ({', '.join(issued.groups) or 'no groups'})", file=sys.stderr)
+    print(issued.id_token)
+    return 0
+
+
+def _issue(cognito: Any, arguments: argparse.Namespace) -> IssuedToken:
     if arguments.user_pool_id and arguments.client_id:
         pool_id, client_id = arguments.user_pool_id, arguments.client_id
     else:
         pool_id, client_id = only_pool_and_client(cognito)
-    issued = issue_id_token(
+    return issue_id_token(
         cognito, user_pool_id=pool_id, client_id=client_id, user=arguments.user, groups=arguments.groups
     )
-    print(f"{issued.username} ({', '.join(issued.groups) or 'no groups'})", file=sys.stderr)
-    print(issued.id_token)
-    return 0
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
+
 from emulator.deployment import Deployment
 
 __all__ = [
@@ -30,6 +32,7 @@ class UserPoolChoiceError(ValueError):
 class IssuedToken:
     username: str
     id_token: str
+    # Read from the token: a user keeps the groups of earlier sign-ins, which the token carries too.
     groups: tuple[str, ...]
 
 
@@ -89,7 +92,13 @@ def issue_id_token(
         AuthFlow="ADMIN_USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": username, "PASSWORD": password},
     )
-    return IssuedToken(username, signed_in["AuthenticationResult"]["IdToken"], tuple(groups))
+    id_token = signed_in["AuthenticationResult"]["IdToken"]
+    return IssuedToken(username, id_token, _carried_groups(id_token))
+
+
+def _carried_groups(id_token: str) -> tuple[str, ...]:
+    """The token's ``cognito:groups``; unverified, since the pool that signed it just handed it over."""
+    return tuple(jwt.decode(id_token, options={"verify_signature": False}).get("cognito:groups", ()))
 
 
 def _username(cognito: Any, user_pool_id: str, user: str) -> str:

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from emulator.embedded_aws import FAKE_CREDENTIALS
 
@@ -17,7 +18,7 @@ __all__ = ["MotoClients"]
 class MotoClients:
     """Creates each service's client once; the deployer, the event threads and the CLI share the class."""
 
-    def __init__(self, endpoint_url: str, region: str) -> None:
+    def __init__(self, endpoint_url: str, region: str, *, config: Config | None = None) -> None:
         self._session = boto3.session.Session(
             aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
@@ -25,6 +26,7 @@ class MotoClients:
             region_name=region,
         )
         self._endpoint_url = endpoint_url
+        self._config = config
         self._clients: dict[str, Any] = {}
         # boto3 sessions are not thread-safe, so clients are created under a lock (clients themselves are).
         self._lock = threading.Lock()
@@ -32,5 +34,7 @@ class MotoClients:
     def client(self, service: str) -> Any:
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self._session.client(service, endpoint_url=self._endpoint_url)
+                self._clients[service] = self._session.client(
+                    service, endpoint_url=self._endpoint_url, config=self._config
+                )
             return self._clients[service]

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
+import jwt
 import pytest
 import requests
 
-from emulator.ports import LOOPBACK
+from emulator.ports import LOOPBACK, claim_port
 
 ROOT = Path(__file__).resolve().parents[2]
 START_DEADLINE_SECONDS = 120
@@ -104,6 +105,57 @@ def test_outputs_file_and_token_command_let_a_script_call_the_api(
     me = requests.get(f"{rest_url}me", headers={"Authorization": issued.stdout.strip()}, timeout=60)
     assert me.status_code == 200
     assert me.json()["isAdmin"] is True
+
+
+def issue_token(outputs: Path, user: str, *groups: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        emulator_command("token", "--user", user, "--outputs-file", str(outputs), *groups_option(groups)),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+
+
+def groups_option(groups: tuple[str, ...]) -> list[str]:
+    return ["--groups", *groups] if groups else []
+
+
+def test_the_token_line_shows_the_groups_the_token_carries(
+    serving: tuple[subprocess.Popen[str], Path],
+) -> None:
+    _, outputs = serving
+    issue_token(outputs, "yan", "admins")
+
+    again = issue_token(outputs, "yan")
+
+    carried = jwt.decode(again.stdout.strip(), options={"verify_signature": False})["cognito:groups"]
+    assert carried == ["admins"]
+    assert again.stderr.strip() == "yan@example.com (admins)"
+
+
+def test_a_token_from_a_stopped_cloud_is_one_line_saying_to_start_it(tmp_path: Path) -> None:
+    stopped = f"http://{LOOPBACK}:{claim_port(0, purpose='a stopped cloud', flag='--aws-port')}"
+    outputs = tmp_path / "cdk-outputs.local.json"
+    outputs.write_text(
+        json.dumps({"LocalCloud": {"AwsEndpointUrl": stopped, "Region": "us-east-1", "GatewayUrl": stopped}})
+    )
+
+    refused = subprocess.run(
+        emulator_command("token", "--user", "alice", "--outputs-file", str(outputs)),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    (line,) = refused.stderr.splitlines()
+    assert stopped in line
+    assert "make local" in line
 
 
 def test_a_port_in_use_is_a_clear_error(
