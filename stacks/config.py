@@ -75,7 +75,6 @@ class EnvironmentConfig(BaseModel):
     waf_caller_rate_limit_per_5_minutes: int = Field(
         default=DEFAULT_WAF_CALLER_RATE_LIMIT_PER_5_MINUTES,
         alias="wafCallerRateLimitPer5Minutes",
-        strict=True,
         ge=_WAF_RATE_LIMIT_MIN,
         le=_WAF_RATE_LIMIT_MAX,
     )
