@@ -14,7 +14,8 @@ Example::
     )
 
 With ``cache_cluster_size`` set, every GET route that needs a token is cached per caller: its cache key
-holds the ``Authorization`` header and every path and query parameter.
+holds the ``Authorization`` header and every path and query parameter, plus the ``Origin`` header when
+CORS is on (the handler's CORS headers depend on it).
 """
 
 import json
@@ -45,6 +46,7 @@ _WILDCARD_ORIGIN = "*"
 _CACHE_CLUSTER_SIZES: Final = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
 _CACHED_METHOD: Final = "GET"
 _AUTHORIZATION_HEADER: Final = "method.request.header.Authorization"
+_ORIGIN_HEADER: Final = "method.request.header.Origin"
 _PATH_PARAMETER_PREFIX: Final = "method.request.path."
 _QUERY_PARAMETER_PREFIX: Final = "method.request.querystring."
 # "{itemId}" names a path parameter; "{proxy+}" names a greedy one, whose parameter is "proxy".
@@ -179,7 +181,11 @@ class CognitoRestApi(Construct):
             raise InvalidRoutePathError(path)
         resource = self.api.root.resource_for_path(path)
         cached = cacheable and self._has_cache and not public and method.upper() == _CACHED_METHOD
-        cache_key = _cache_key_parameters(resource.path, query_parameters) if cached else ()
+        cache_key = (
+            _cache_key_parameters(resource.path, query_parameters, cors=bool(self._props.cors_allow_origins))
+            if cached
+            else ()
+        )
         route = resource.add_method(
             method,
             _lambda_integration(handler, cache_key),
@@ -267,13 +273,18 @@ class CognitoRestApi(Construct):
             )
 
 
-def _cache_key_parameters(resource_path: str, query_parameters: Sequence[str]) -> tuple[str, ...]:
+def _cache_key_parameters(
+    resource_path: str, query_parameters: Sequence[str], *, cors: bool
+) -> tuple[str, ...]:
     """Everything that tells two requests apart: the caller's token and every path and query parameter.
 
-    Without the token in the key, one user would be served another user's cached response.
+    Without the token in the key, one user would be served another user's cached response. With CORS on,
+    a handler answers each allowed Origin with its own ``Access-Control-Allow-Origin`` (and none without
+    an allowed Origin), and API Gateway's cache ignores ``Vary``: the Origin joins the key.
     """
     return (
         _AUTHORIZATION_HEADER,
+        *((_ORIGIN_HEADER,) if cors else ()),
         *(_PATH_PARAMETER_PREFIX + name for name in _PATH_PARAMETER.findall(resource_path)),
         *(_QUERY_PARAMETER_PREFIX + name for name in query_parameters),
     )

@@ -116,6 +116,9 @@ class ApiStack(Stack):
                 design.ENV_ADMIN_GROUP: design.ADMIN_GROUP,
                 design.ENV_ATTACHMENTS_BUCKET_NAME: data.attachments.bucket.bucket_name,
                 design.ENV_ATTACHMENT_MAX_BYTES: str(config.attachment_max_bytes),
+                # API Gateway adds CORS headers to preflights and its own errors only; the function's
+                # responses carry them only if it sets them itself.
+                design.ENV_CORS_ALLOW_ORIGINS: ",".join(config.cors_allow_origins),
                 "POWERTOOLS_METRICS_NAMESPACE": "Corkboard",
             },
         )

@@ -13,8 +13,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from api import error_handlers
+from api.cors import cors_config
 from api.resolver import ThreadSafeRestResolver
 from api.routes import attachments, boards, health, me, members, tasks
+from corkboard import settings
 from corkboard.observability import logger, metrics, tracer
 
 __all__ = ["ROUTERS", "build_app", "current_app", "handler"]
@@ -25,8 +27,8 @@ _per_thread = threading.local()
 
 
 def build_app() -> ThreadSafeRestResolver:
-    """A resolver with every route and error handler (also what :mod:`api.openapi` documents)."""
-    app = ThreadSafeRestResolver()
+    """A resolver with every route, error handler and the stack's CORS (what :mod:`api.openapi` documents)."""
+    app = ThreadSafeRestResolver(cors=cors_config(settings.cors_allow_origins()))
     for router in ROUTERS:
         app.include_router(router)
     error_handlers.install(app)

@@ -15,10 +15,11 @@ import threading
 from collections.abc import Mapping
 from typing import Any, cast
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from api.cors import vary_on_origin
 from corkboard.errors import PayloadTooLargeError
 from corkboard.request_limits import MAX_BODY_BYTES
 
@@ -42,11 +43,16 @@ def parse_json_body(body: str) -> Any:
 
 
 class ThreadSafeRestResolver(APIGatewayRestResolver):
-    """``APIGatewayRestResolver`` whose current event and Lambda context are per thread."""
+    """``APIGatewayRestResolver`` whose current event and Lambda context are per thread.
 
-    def __init__(self) -> None:
+    With ``cors`` (see :mod:`api.cors`), every response, errors included, carries the CORS headers of an
+    allowed Origin and ``Vary: Origin``.
+    """
+
+    def __init__(self, cors: CORSConfig | None = None) -> None:
         # A response that breaks its own schema is our bug: 500, not a 4xx blaming the client.
         super().__init__(
+            cors=cors,
             enable_validation=True,
             response_validation_error_http_code=500,
             json_body_deserializer=parse_json_body,
@@ -66,4 +72,5 @@ class ThreadSafeRestResolver(APIGatewayRestResolver):
         """Record this thread's request, then route it as Powertools does."""
         _this_request.event = self._to_proxy_event(dict(event))
         _this_request.lambda_context = context
-        return super().resolve(event, context)
+        response = super().resolve(event, context)
+        return vary_on_origin(response) if self._cors is not None else response

@@ -14,6 +14,8 @@ without an environment) and keeps the Powertools parameters utility off the cold
 - ``FANOUT_CONCURRENCY`` (optional, default :data:`DEFAULT_FANOUT_CONCURRENCY`): posts in flight at once.
 - ``ATTACHMENTS_BUCKET_NAME``: the bucket attachments are uploaded to.
 - ``ATTACHMENT_MAX_BYTES`` (optional, default :data:`DEFAULT_ATTACHMENT_MAX_BYTES`): the largest file.
+- ``CORS_ALLOW_ORIGINS`` (optional): comma-separated browser origins the REST function answers with CORS
+  headers; unset or empty, it sends none.
 """
 
 import os
@@ -22,6 +24,7 @@ from corkboard.table_design import (
     ENV_ATTACHMENT_MAX_BYTES,
     ENV_ATTACHMENTS_BUCKET_NAME,
     ENV_CONNECTIONS_TABLE_NAME,
+    ENV_CORS_ALLOW_ORIGINS,
     ENV_CURSOR_SECRET_ARN,
     ENV_FANOUT_CONCURRENCY,
     ENV_JWKS_URL,
@@ -40,6 +43,7 @@ __all__ = [
     "attachment_max_bytes",
     "attachments_bucket_name",
     "connections_table_name",
+    "cors_allow_origins",
     "cursor_key",
     "fanout_concurrency",
     "jwks_url",
@@ -118,6 +122,12 @@ def attachments_bucket_name() -> str:
 
 def attachment_max_bytes() -> int:
     return _positive_int(ENV_ATTACHMENT_MAX_BYTES, DEFAULT_ATTACHMENT_MAX_BYTES)
+
+
+def cors_allow_origins() -> tuple[str, ...]:
+    """The allowed browser origins, in the stack's order (an origin holds no comma)."""
+    raw = os.environ.get(ENV_CORS_ALLOW_ORIGINS, "")
+    return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
 
 
 def _positive_int(variable: str, default: int) -> int:

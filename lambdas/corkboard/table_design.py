@@ -15,6 +15,7 @@ __all__ = [
     "ENV_ATTACHMENTS_BUCKET_NAME",
     "ENV_ATTACHMENT_MAX_BYTES",
     "ENV_CONNECTIONS_TABLE_NAME",
+    "ENV_CORS_ALLOW_ORIGINS",
     "ENV_CURSOR_SECRET_ARN",
     "ENV_FANOUT_CONCURRENCY",
     "ENV_IDEMPOTENCY_TABLE_NAME",
@@ -70,6 +71,8 @@ ENV_IDEMPOTENCY_TABLE_NAME = "IDEMPOTENCY_TABLE_NAME"
 ENV_CURSOR_SECRET_ARN = "CURSOR_SECRET_ARN"  # noqa: S105 - the variable name, not a secret
 ENV_ADMIN_GROUP = "ADMIN_GROUP"
 ENV_CONNECTIONS_TABLE_NAME = "CONNECTIONS_TABLE_NAME"
+# Comma-separated browser origins (cdk.json corsAllowOrigins) whose Origin the REST function reflects.
+ENV_CORS_ALLOW_ORIGINS = "CORS_ALLOW_ORIGINS"
 # https://{api-id}.execute-api.{region}.amazonaws.com/{stage}: where post_to_connection is sent.
 ENV_WEBSOCKET_CALLBACK_URL = "WEBSOCKET_CALLBACK_URL"
 ENV_USER_POOL_ID = "USER_POOL_ID"

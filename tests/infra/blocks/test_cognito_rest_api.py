@@ -35,6 +35,7 @@ STAGE = "AWS::ApiGateway::Stage"
 GATEWAY_RESPONSE = "AWS::ApiGateway::GatewayResponse"
 RESOURCE = "AWS::ApiGateway::Resource"
 AUTHORIZATION_KEY = "method.request.header.Authorization"
+ORIGIN_KEY = "method.request.header.Origin"
 
 
 class Route(NamedTuple):
@@ -638,3 +639,23 @@ def test_cached_root_route_names_the_root_in_its_setting() -> None:
 def test_unknown_cache_size_is_refused() -> None:
     with pytest.raises(InvalidCacheClusterSizeError, match=r"use one of 0\.5, 1\.6"):
         _build_api(Stack(), cache_cluster_size="2")
+
+
+def test_with_cors_the_origin_joins_every_cache_key(overridden: SynthesizedBlock[CognitoRestApi]) -> None:
+    settings = _method_settings(overridden)
+    cached = [
+        method
+        for route, method in _methods_by_route(overridden).items()
+        if settings.get(route, {}).get("CachingEnabled")
+    ]
+    assert len(cached) == len(CACHED_ROUTES)
+    for method in cached:
+        # A handler's Access-Control-Allow-Origin depends on the Origin; API Gateway's cache ignores Vary.
+        assert ORIGIN_KEY in method["Integration"]["CacheKeyParameters"]
+        assert method["RequestParameters"][ORIGIN_KEY] is False
+        assert method["Integration"]["RequestParameters"]["integration.request.header.Origin"] == ORIGIN_KEY
+
+
+def test_without_cors_the_origin_is_no_cache_key(cached: SynthesizedBlock[CognitoRestApi]) -> None:
+    for method in _methods_by_route(cached).values():
+        assert ORIGIN_KEY not in method.get("Integration", {}).get("CacheKeyParameters", [])

@@ -14,6 +14,7 @@ import boto3
 from lambda_context import LambdaContextDouble
 
 from api.app import handler
+from api.resolver import ThreadSafeRestResolver
 from corkboard.models import Board
 from corkboard.table_design import ADMIN_GROUP, PARTITION_KEY
 
@@ -114,7 +115,13 @@ def rest_event(
 
 
 class Api:
-    """Calls ``api.app.handler`` in-process and decodes its response."""
+    """Calls ``api.app.handler`` in-process and decodes its response.
+
+    Given a ``resolver`` (``api.app.build_app()`` under other settings), calls that one instead.
+    """
+
+    def __init__(self, resolver: ThreadSafeRestResolver | None = None) -> None:
+        self._invoke = resolver.resolve if resolver is not None else handler
 
     def call(
         self,
@@ -129,7 +136,7 @@ class Api:
     ) -> ApiResponse:
         body = raw_body if raw_body is not None else None if json_body is None else json.dumps(json_body)
         event = rest_event(method, path, user=USERS[role], body=body, query=query, headers=headers)
-        result = handler(event, LambdaContextDouble())
+        result = self._invoke(event, LambdaContextDouble())
         multi_value_headers = result.get("multiValueHeaders") or {}
         response_headers = {name: values[-1] for name, values in multi_value_headers.items()}
         response_headers.update(result.get("headers") or {})
