@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup synth deploy smoke diff destroy local-synth local token docs test test-infra test-unit test-emulator test-e2e lint fmt bench openapi clean constraints
+.PHONY: help setup synth deploy deploy-access smoke diff destroy local-synth local token docs test test-infra test-unit test-emulator test-e2e lint fmt bench openapi clean constraints
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,16 +55,29 @@ local: local-synth ## Serve the dev app on localhost: REST + WebSocket on moto, 
 token: setup ## Print an ID token from the running local cloud: make token USER=alice [GROUPS=admins]
 	@$(PY) -m emulator token --outputs-file cdk-outputs.local.json --user "$(USER)" $(if $(GROUPS),--groups $(GROUPS))
 
+# The pipeline passes APPROVAL=never: its GitHub environment's reviewers have approved the change already.
+APPROVAL ?= broadening
+
 deploy: setup ## Deploy every stack of ENV with your AWS credentials; writes cdk-outputs.ENV.json
-	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening --outputs-file cdk-outputs.$(ENV).json
+	$(CDK) deploy --all -c env=$(ENV) --require-approval $(APPROVAL) --outputs-file cdk-outputs.$(ENV).json
+
+REPOSITORY ?=
+
+deploy-access: setup ## Once per account: the OIDC roles GitHub Actions deploy with (REPOSITORY=owner/name)
+	@test -n "$(REPOSITORY)" || { echo "make deploy-access needs REPOSITORY=owner/name (your GitHub repository)" >&2; exit 2; }
+	$(CDK) deploy Corkboard-DeployAccess -c githubRepository=$(REPOSITORY) --require-approval broadening
+
 
 CONFIRM ?=
 
 smoke: setup ## Smoke-test a deployment from its outputs file: make smoke ENV=dev|prod|local [CONFIRM=prod]
 	$(PY) -m smoke --outputs-file cdk-outputs.$(ENV).json --environment $(ENV) --confirm "$(CONFIRM)"
 
+# Pull requests pass DIFF_METHOD=template: it compares templates with the read-only bootstrap lookup role.
+DIFF_METHOD ?= auto
+
 diff: setup ## Show what `make deploy ENV=...` would change
-	$(CDK) diff -c env=$(ENV)
+	$(CDK) diff -c env=$(ENV) --method $(DIFF_METHOD)
 
 destroy: setup ## Destroy ENV's stacks (refuses prod; prod data is RETAINed anyway)
 	@if [ "$(ENV)" = "prod" ]; then echo "make destroy refuses ENV=prod: see docs/operations.md" >&2; exit 2; fi

@@ -12,6 +12,7 @@ from aws_cdk import App, Environment
 
 from stacks.config import ConfigError
 from stacks.corkboard_app import add_corkboard, config_from_context
+from stacks.deploy_access_stack import add_deploy_access
 
 
 def main() -> None:
@@ -23,6 +24,7 @@ def main() -> None:
     account, region = os.environ.get("CDK_DEFAULT_ACCOUNT"), os.environ.get("CDK_DEFAULT_REGION")
     env = Environment(account=account, region=region) if account and region else None
     add_corkboard(app, config, env)
+    add_deploy_access(app, env)
     app.synth()
 
 

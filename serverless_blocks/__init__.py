@@ -24,6 +24,13 @@ from serverless_blocks.compliance import (
     warn_weakened_default,
 )
 from serverless_blocks.gateway_error_responses import GATEWAY_ERROR_RESPONSES, GatewayErrorResponse
+from serverless_blocks.github_deploy_access import (
+    GITHUB_OIDC_AUDIENCE,
+    GITHUB_OIDC_URL,
+    GitHubDeployAccess,
+    GitHubDeployAccessProps,
+    InvalidRepositoryError,
+)
 from serverless_blocks.python_dependencies_layer import (
     DependencyInstallError,
     PythonDependenciesLayer,
@@ -75,6 +82,8 @@ __all__ = [
     "DEFAULT_CORS_ALLOWED_METHODS",
     "DEFAULT_MANAGED_RULE_GROUPS",
     "GATEWAY_ERROR_RESPONSES",
+    "GITHUB_OIDC_AUDIENCE",
+    "GITHUB_OIDC_URL",
     "POWERTOOLS_VERSION",
     "ApiMonitoring",
     "ApiMonitoringProps",
@@ -86,8 +95,11 @@ __all__ = [
     "DependencyInstallError",
     "FunctionAlreadyNotifiedError",
     "GatewayErrorResponse",
+    "GitHubDeployAccess",
+    "GitHubDeployAccessProps",
     "InvalidCacheClusterSizeError",
     "InvalidPowertoolsVersionError",
+    "InvalidRepositoryError",
     "InvalidRoutePathError",
     "MissingIdentitySourceError",
     "MissingReasonError",
