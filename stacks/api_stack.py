@@ -128,6 +128,7 @@ class ApiStack(Stack):
                 resources=[
                     data.main_table.table_arn,
                     f"{data.main_table.table_arn}/index/{design.GSI1_NAME}",
+                    f"{data.main_table.table_arn}/index/{design.GSI2_NAME}",
                 ],
             )
         )

@@ -45,8 +45,9 @@ _UPLOADS_OBJECT_ACTIONS = ("s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVe
 
 
 class DataStack(Stack):
-    """The main table (pk/sk + GSI1 + stream), the idempotency table, the user pool, the cursor key, and
-    the attachments bucket with the function it notifies (``uploads_function``, ``uploads_failure_queue``).
+    """The main table (pk/sk + GSI1 + GSI2 + stream), the idempotency table, the user pool, the cursor
+    key, and the attachments bucket with the function it notifies (``uploads_function``,
+    ``uploads_failure_queue``).
     """
 
     def __init__(
@@ -119,13 +120,17 @@ class DataStack(Stack):
             props=TableProps(
                 partition_key=dynamodb.Attribute(name=design.PARTITION_KEY, type=string),
                 sort_key=dynamodb.Attribute(name=design.SORT_KEY, type=string),
-                global_secondary_indexes=(
+                global_secondary_indexes=tuple(
                     dynamodb.GlobalSecondaryIndexProps(
-                        index_name=design.GSI1_NAME,
-                        partition_key=dynamodb.Attribute(name=design.GSI1_PARTITION_KEY, type=string),
-                        sort_key=dynamodb.Attribute(name=design.GSI1_SORT_KEY, type=string),
+                        index_name=name,
+                        partition_key=dynamodb.Attribute(name=partition_key, type=string),
+                        sort_key=dynamodb.Attribute(name=sort_key, type=string),
                         projection_type=dynamodb.ProjectionType.ALL,
-                    ),
+                    )
+                    for name, partition_key, sort_key in (
+                        (design.GSI1_NAME, design.GSI1_PARTITION_KEY, design.GSI1_SORT_KEY),
+                        (design.GSI2_NAME, design.GSI2_PARTITION_KEY, design.GSI2_SORT_KEY),
+                    )
                 ),
                 stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
                 time_to_live_attribute=design.TTL_ATTRIBUTE,

@@ -5,9 +5,11 @@ Key layout (see docs and ``corkboard.table_design`` for the attribute names)::
     Board       pk=BOARD#{board_id}  sk=META
     Membership  pk=BOARD#{board_id}  sk=MEMBER#{user_id}   gsi1pk=USER#{user_id}  gsi1sk=BOARD#{board_id}
     Task        pk=BOARD#{board_id}  sk=TASK#{task_id}
+                gsi2pk=BOARD#{board_id}#STATUS#{status}  gsi2sk={task_id}
     Attachment  pk=BOARD#{board_id}  sk=ATTACH#{task_id}#{attachment_id}
 
 A board and everything on it share one partition, so a board reads and deletes with Queries alone.
+GSI1 lists a user's boards; GSI2 lists one board's tasks in one status, so that list reads no other task.
 Timestamps are timezone-aware and normalised to UTC; they are stored as ISO-8601 strings.
 """
 
@@ -19,7 +21,14 @@ from pydantic import AfterValidator, AwareDatetime, Field
 
 from corkboard.ids import new_ulid
 from corkboard.odm import Model
-from corkboard.table_design import GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY
+from corkboard.table_design import (
+    GSI1_PARTITION_KEY,
+    GSI1_SORT_KEY,
+    GSI2_PARTITION_KEY,
+    GSI2_SORT_KEY,
+    PARTITION_KEY,
+    SORT_KEY,
+)
 
 __all__ = [
     "Attachment",
@@ -87,12 +96,8 @@ class Board(
 
 class Membership(
     Model,
-    keys={
-        PARTITION_KEY: _BOARD_PARTITION,
-        SORT_KEY: "MEMBER#{user_id}",
-        GSI1_PARTITION_KEY: "USER#{user_id}",
-        GSI1_SORT_KEY: _BOARD_PARTITION,
-    },
+    keys={PARTITION_KEY: _BOARD_PARTITION, SORT_KEY: "MEMBER#{user_id}"},
+    index_keys={GSI1_PARTITION_KEY: "USER#{user_id}", GSI1_SORT_KEY: _BOARD_PARTITION},
     version_field="version",
 ):
     board_id: str = Field(frozen=True)
@@ -105,6 +110,7 @@ class Membership(
 class Task(
     _Timestamped,
     keys={PARTITION_KEY: _BOARD_PARTITION, SORT_KEY: "TASK#{task_id}"},
+    index_keys={GSI2_PARTITION_KEY: f"{_BOARD_PARTITION}#STATUS#{{status}}", GSI2_SORT_KEY: "{task_id}"},
     version_field="version",
 ):
     board_id: str = Field(frozen=True)

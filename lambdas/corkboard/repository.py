@@ -2,8 +2,9 @@
 
 Every request path is a GetItem, a Query, a BatchGetItem/BatchWriteItem or a transaction; there is no
 Scan. Reads of the main table are strongly consistent, because the API promises read-your-writes: a client
-that has just saved version 3 must never read version 2 back and then get a spurious 409. (GSI1, behind
-``list_boards_for_user``, is eventually consistent by nature: a new board can take a moment to appear.)
+that has just saved version 3 must never read version 2 back and then get a spurious 409. (The indexes are
+eventually consistent by nature: GSI1, behind ``list_boards_for_user``, can take a moment to show a new
+board, and GSI2, behind ``list_tasks`` with a status, a task's new status. Gets stay consistent.)
 
 Lists are newest-first (ids are ULIDs, so key order is creation order) and page with opaque cursors that
 are signed for one list: the scope names the list kind, the partition and the filter, so a cursor from
@@ -40,6 +41,9 @@ from corkboard.table_design import (
     GSI1_NAME,
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
+    GSI2_NAME,
+    GSI2_PARTITION_KEY,
+    GSI2_SORT_KEY,
     PARTITION_KEY,
     SORT_KEY,
     TTL_ATTRIBUTE,
@@ -50,7 +54,10 @@ __all__ = ["TABLE_SCHEMA", "CorkboardRepository", "Page"]
 TABLE_SCHEMA = TableSchema(
     partition_key=PARTITION_KEY,
     sort_key=SORT_KEY,
-    indexes={GSI1_NAME: IndexSchema(GSI1_PARTITION_KEY, GSI1_SORT_KEY)},
+    indexes={
+        GSI1_NAME: IndexSchema(GSI1_PARTITION_KEY, GSI1_SORT_KEY),
+        GSI2_NAME: IndexSchema(GSI2_PARTITION_KEY, GSI2_SORT_KEY),
+    },
     ttl_attribute=TTL_ATTRIBUTE,
 )
 
@@ -187,14 +194,27 @@ class CorkboardRepository:
     def list_tasks(
         self, board_id: str, *, status: TaskStatus | None, limit: int, cursor: str | None
     ) -> Page[Task]:
-        """A board's tasks, newest first, optionally only in ``status``; every page but the last is full."""
-        query = Query(
-            self._board_items(board_id, Task.key_prefix(SORT_KEY)),
-            scope=_scope("tasks", board_id, status),
-            filter=None if status is None else Attr("status").eq(status),
-            descending=True,
-            consistent=True,
-        )
+        """A board's tasks, newest first, optionally only in ``status``; every page but the last is full.
+
+        One status is a Query on GSI2, whose partition holds exactly that board's tasks in that status, so
+        the request reads only what it returns (plus one item, to know that more exist). Like every GSI
+        read it is eventually consistent: a task changed a moment ago may show in its old status list.
+        """
+        if status is None:
+            query = Query(
+                self._board_items(board_id, Task.key_prefix(SORT_KEY)),
+                scope=_scope("tasks", board_id, None),
+                descending=True,
+                consistent=True,
+            )
+        else:
+            status_partition = Task.render_key(GSI2_PARTITION_KEY, {"board_id": board_id, "status": status})
+            query = Query(
+                Key(GSI2_PARTITION_KEY).eq(status_partition),
+                scope=_scope("tasks", board_id, status),
+                index=GSI2_NAME,
+                descending=True,
+            )
         return self._table.page(Task, query, limit=limit, cursor=cursor)
 
     def create_attachment(

@@ -7,7 +7,7 @@ from lambdas.corkboard import table_design as design
 TABLE = "AWS::DynamoDB::Table"
 
 
-def test_main_table_keys_index_and_stream_match_the_shared_design(data_template: Template) -> None:
+def test_main_table_keys_indexes_and_stream_match_the_shared_design(data_template: Template) -> None:
     data_template.has_resource_properties(
         TABLE,
         {
@@ -17,13 +17,17 @@ def test_main_table_keys_index_and_stream_match_the_shared_design(data_template:
             ],
             "GlobalSecondaryIndexes": [
                 {
-                    "IndexName": design.GSI1_NAME,
+                    "IndexName": name,
                     "KeySchema": [
-                        {"AttributeName": design.GSI1_PARTITION_KEY, "KeyType": "HASH"},
-                        {"AttributeName": design.GSI1_SORT_KEY, "KeyType": "RANGE"},
+                        {"AttributeName": partition_key, "KeyType": "HASH"},
+                        {"AttributeName": sort_key, "KeyType": "RANGE"},
                     ],
                     "Projection": {"ProjectionType": "ALL"},
                 }
+                for name, partition_key, sort_key in (
+                    (design.GSI1_NAME, design.GSI1_PARTITION_KEY, design.GSI1_SORT_KEY),
+                    (design.GSI2_NAME, design.GSI2_PARTITION_KEY, design.GSI2_SORT_KEY),
+                )
             ],
             "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
             "TimeToLiveSpecification": {"AttributeName": design.TTL_ATTRIBUTE, "Enabled": True},

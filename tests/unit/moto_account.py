@@ -27,6 +27,9 @@ from corkboard.table_design import (
     GSI1_NAME,
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
+    GSI2_NAME,
+    GSI2_PARTITION_KEY,
+    GSI2_SORT_KEY,
     IDEMPOTENCY_PARTITION_KEY,
     IDEMPOTENCY_TTL_ATTRIBUTE,
     PARTITION_KEY,
@@ -73,13 +76,20 @@ ATTACHMENTS_BUCKET_NAME = "corkboard-test-attachments"
 
 
 def create_main_table(dynamodb: Any) -> str:
-    """The domain table with GSI1, TTL and a NEW_AND_OLD_IMAGES stream; returns its name."""
+    """The domain table with GSI1, GSI2, TTL and a NEW_AND_OLD_IMAGES stream; returns its name."""
     dynamodb.create_table(
         TableName=MAIN_TABLE_NAME,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[
             {"AttributeName": name, "AttributeType": "S"}
-            for name in (PARTITION_KEY, SORT_KEY, GSI1_PARTITION_KEY, GSI1_SORT_KEY)
+            for name in (
+                PARTITION_KEY,
+                SORT_KEY,
+                GSI1_PARTITION_KEY,
+                GSI1_SORT_KEY,
+                GSI2_PARTITION_KEY,
+                GSI2_SORT_KEY,
+            )
         ],
         KeySchema=[
             {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
@@ -87,13 +97,17 @@ def create_main_table(dynamodb: Any) -> str:
         ],
         GlobalSecondaryIndexes=[
             {
-                "IndexName": GSI1_NAME,
+                "IndexName": name,
                 "KeySchema": [
-                    {"AttributeName": GSI1_PARTITION_KEY, "KeyType": "HASH"},
-                    {"AttributeName": GSI1_SORT_KEY, "KeyType": "RANGE"},
+                    {"AttributeName": partition_key, "KeyType": "HASH"},
+                    {"AttributeName": sort_key, "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
             }
+            for name, partition_key, sort_key in (
+                (GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY),
+                (GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY),
+            )
         ],
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )

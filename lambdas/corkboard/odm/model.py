@@ -13,6 +13,12 @@ Declare the storage layout with class keywords, so the schema and the layout sit
                 raise ValueError("A task needs a title.")
 
 A class declared without ``keys`` is abstract: it can carry shared fields and hooks but cannot be stored.
+
+``index_keys`` declare the key attributes of secondary indexes the same way. They are rendered on every
+save like ``keys``, but the fields they use may change (an item moves between index partitions when they
+do); the fields of ``keys`` may not, because they name the item::
+
+    class Task(Model, keys={...}, index_keys={"gsi2pk": "BOARD#{board_id}#STATUS#{status}"}): ...
 """
 
 from collections.abc import Mapping
@@ -31,7 +37,8 @@ M = TypeVar("M", bound="Model")
 
 @dataclass(frozen=True)
 class ItemLayout:
-    """Where a model's data goes in an item: key templates, the optimistic-lock field and the TTL field."""
+    """Where a model's data goes in an item: key templates (primary and index keys alike), the
+    optimistic-lock field and the TTL field."""
 
     model_name: str
     keys: Mapping[str, KeyTemplate]
@@ -87,6 +94,7 @@ class Model(BaseModel):
         cls,
         *,
         keys: Mapping[str, str] | None = None,
+        index_keys: Mapping[str, str] | None = None,
         version_field: str | None = None,
         ttl_field: str | None = None,
         **kwargs: Any,
@@ -99,13 +107,14 @@ class Model(BaseModel):
         cls,
         *,
         keys: Mapping[str, str] | None = None,
+        index_keys: Mapping[str, str] | None = None,
         version_field: str | None = None,
         ttl_field: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         if keys is not None:
-            cls.__item_layout__ = _build_layout(cls, keys, version_field, ttl_field)
+            cls.__item_layout__ = _build_layout(cls, keys, index_keys or {}, version_field, ttl_field)
 
     @classmethod
     def item_layout(cls) -> ItemLayout:
@@ -137,12 +146,20 @@ class Model(BaseModel):
 
 
 def _build_layout(
-    cls: type[Model], keys: Mapping[str, str], version_field: str | None, ttl_field: str | None
+    cls: type[Model],
+    keys: Mapping[str, str],
+    index_keys: Mapping[str, str],
+    version_field: str | None,
+    ttl_field: str | None,
 ) -> ItemLayout:
     fields = set(cls.model_fields)
-    templates = {attribute: KeyTemplate(template) for attribute, template in keys.items()}
-    key_fields = {field for template in templates.values() for field in template.fields}
-    declared = key_fields | {name for name in (version_field, ttl_field) if name is not None}
+    both = set(keys) & set(index_keys)
+    if both:
+        raise TypeError(f"{cls.__name__} declares {', '.join(sorted(both))} in both keys and index_keys.")
+    templates = {attribute: KeyTemplate(template) for attribute, template in {**keys, **index_keys}.items()}
+    key_fields = {field for attribute in keys for field in templates[attribute].fields}
+    index_fields = {field for attribute in index_keys for field in templates[attribute].fields}
+    declared = key_fields | index_fields | {name for name in (version_field, ttl_field) if name is not None}
     unknown = declared - fields
     if unknown:
         raise TypeError(

@@ -409,3 +409,39 @@ def test_models_without_keys_are_abstract(table: Table) -> None:
 
     with pytest.raises(TypeError, match="declares no keys"):
         table.save(Abstract(name="a"))
+
+
+class Ticket(
+    Model,
+    keys={PARTITION_KEY: "TICKET#{ticket_id}", SORT_KEY: "META"},
+    index_keys={"gsi2pk": "QUEUE#{queue}", "gsi2sk": "{ticket_id}"},
+    version_field="version",
+):
+    ticket_id: str
+    queue: str
+    version: int = 0
+
+
+def test_index_key_fields_may_change_and_the_index_keys_follow(table: Table, dynamodb: Any, aws: Any) -> None:
+    table.save(Ticket(ticket_id="t1", queue="triage"))
+
+    moved = table.update(Ticket, {"ticket_id": "t1"}, {"queue": "done"}, expected_version=1)
+
+    stored = _raw(dynamodb, aws, "TICKET#t1")
+    assert moved.queue == "done"
+    assert stored is not None
+    assert (stored["gsi2pk"], stored["gsi2sk"]) == ({"S": "QUEUE#done"}, {"S": "t1"})
+
+
+def test_primary_key_fields_may_not_change(table: Table) -> None:
+    table.save(Ticket(ticket_id="t1", queue="triage"))
+
+    with pytest.raises(InvalidChangeError, match="ticket_id"):
+        table.update(Ticket, {"ticket_id": "t1"}, {"ticket_id": "t2"}, expected_version=1)
+
+
+def test_an_attribute_is_either_a_key_or_an_index_key() -> None:
+    with pytest.raises(TypeError, match="both keys and index_keys"):
+
+        class Broken(Model, keys={PARTITION_KEY: "X#{name}", SORT_KEY: "META"}, index_keys={SORT_KEY: "Y"}):
+            name: str
