@@ -5,7 +5,10 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
+## ENV=dev|prod      the environment synth, deploy, diff and destroy act on (default dev)
 ENV ?= dev
+# One cloud assembly per environment: a dev synth never lists, diffs or deploys what a prod synth left.
+CDK_OUT = cdk.out/$(ENV)
 VENV := .venv
 STAMPS := .make
 # The venv and the Lambda runtime use the same Python (3.13); pyenv's copy is preferred when present.
@@ -19,8 +22,11 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup synth deploy deploy-access smoke diff destroy local-synth local token docs test test-infra test-unit test-emulator test-e2e lint fmt bench openapi clean constraints
 
-help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+help: ## List the targets and the variables they take
+	@echo "Targets:"
+	@grep -hE '^[A-Za-z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@echo "Variables (make TARGET VARIABLE=value):"
+	@grep -hE '^## [A-Z_]+=' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
 $(STAMPS)/venv: requirements.txt requirements-dev.txt lambdas/layers/auth/requirements.txt constraints.txt
 	@mkdir -p $(STAMPS)
@@ -35,15 +41,22 @@ $(STAMPS)/node: package.json package-lock.json
 
 setup: $(STAMPS)/venv $(STAMPS)/node ## Create the venv and install the pinned CDK CLI (idempotent)
 
-synth: setup ## Synthesize every stack of ENV (dev|prod) into cdk.out
-	$(CDK) synth --quiet -c env=$(ENV)
-	@echo "Synthesized: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
+synth: setup ## Synthesize every stack of ENV (dev|prod) into cdk.out/ENV
+	rm -rf $(CDK_OUT)
+	$(CDK) synth --quiet -c env=$(ENV) -o $(CDK_OUT)
+	@echo "Synthesized into $(CDK_OUT): $$(ls $(CDK_OUT)/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
 # The local cloud serves an unstaged synth (assets point at the source), so code edits reload without a synth.
 LOCAL_CDK_OUT := .local/cdk.out
+## PORT=4510         make local: the port of the REST and WebSocket APIs
 PORT ?= 4510
+## AWS_PORT=4511     make local: the port of the embedded AWS (moto server)
 AWS_PORT ?= 4511
+## NAME=alice        make token: the user to sign in, created on first use (on the command line)
+## GROUPS=admins     make token: Cognito groups to add the user to (several: GROUPS="admins editors")
 GROUPS ?=
+# NAME counts only on the command line: USER is the login name, and some systems export NAME (WSL: the host's).
+TOKEN_USER = $(if $(filter command line,$(origin NAME)),$(NAME))
 
 local-synth: setup ## Synthesize dev unstaged into .local/cdk.out (what `make local` and the benchmarks serve)
 	$(CDK) synth --quiet --no-staging -c env=dev -o $(LOCAL_CDK_OUT)
@@ -52,14 +65,18 @@ local: local-synth ## Serve the dev app on localhost: REST + WebSocket on moto, 
 	$(PY) -m emulator serve --cdk-out $(LOCAL_CDK_OUT) --port $(PORT) --aws-port $(AWS_PORT) \
 		--outputs-file cdk-outputs.local.json
 
-token: setup ## Print an ID token from the running local cloud: make token USER=alice [GROUPS=admins]
-	@$(PY) -m emulator token --outputs-file cdk-outputs.local.json --user "$(USER)" $(if $(GROUPS),--groups $(GROUPS))
+token: setup ## Print an ID token from the running local cloud: make token NAME=alice [GROUPS=admins]
+	@if [ "$(origin USER)" = "command line" ]; then \
+		echo "make token takes NAME=, not USER= (USER is your login name): make token NAME=$(USER)" >&2; exit 2; fi
+	@if [ -z "$(TOKEN_USER)" ]; then \
+		echo "make token needs a user name: make token NAME=alice [GROUPS=admins]" >&2; exit 2; fi
+	@$(PY) -m emulator token --outputs-file cdk-outputs.local.json --user "$(TOKEN_USER)" $(if $(GROUPS),--groups $(GROUPS))
 
 # The pipeline passes APPROVAL=never: its GitHub environment's reviewers have approved the change already.
 APPROVAL ?= broadening
 
 deploy: setup ## Deploy every stack of ENV with your AWS credentials; writes cdk-outputs.ENV.json
-	$(CDK) deploy --all -c env=$(ENV) --require-approval $(APPROVAL) --outputs-file cdk-outputs.$(ENV).json
+	$(CDK) deploy --all -c env=$(ENV) -o $(CDK_OUT) --require-approval $(APPROVAL) --outputs-file cdk-outputs.$(ENV).json
 
 REPOSITORY ?=
 
@@ -77,11 +94,11 @@ smoke: setup ## Smoke-test a deployment from its outputs file: make smoke ENV=de
 DIFF_METHOD ?= auto
 
 diff: setup ## Show what `make deploy ENV=...` would change
-	$(CDK) diff -c env=$(ENV) --method $(DIFF_METHOD)
+	$(CDK) diff -c env=$(ENV) -o $(CDK_OUT) --method $(DIFF_METHOD)
 
 destroy: setup ## Destroy ENV's stacks (refuses prod; prod data is RETAINed anyway)
 	@if [ "$(ENV)" = "prod" ]; then echo "make destroy refuses ENV=prod: see docs/operations.md" >&2; exit 2; fi
-	$(CDK) destroy --all -c env=$(ENV)
+	$(CDK) destroy --all -c env=$(ENV) -o $(CDK_OUT)
 
 test: setup lint ## Lint, then every test (infra, unit, emulator, e2e through the local cloud)
 	$(PY) -m pytest -q
@@ -110,7 +127,7 @@ openapi: setup ## Regenerate docs/openapi.json from the code
 	cd lambdas && ../$(PY) -m api.openapi ../docs/openapi.json
 
 docs: synth ## Draw docs/architecture.png from the synthesized templates (needs Graphviz: apt-get install graphviz)
-	$(PY) -m docs.diagram --cdk-out cdk.out --output docs/architecture.png
+	$(PY) -m docs.diagram --cdk-out $(CDK_OUT) --output docs/architecture.png
 
 bench: local-synth ## Run the benchmarks; each prints its figures
 	$(PY) bench/cold_import.py

@@ -22,7 +22,7 @@ from emulator.quickstart import quickstart_text
 
 __all__ = ["main"]
 
-_SIGN_IN_COMMAND = "make -s token USER=alice"
+_SIGN_IN_COMMAND = "make -s token NAME=alice"
 # The token command talks to a cloud on this machine: an endpoint that does not answer at once is stopped.
 _TOKEN_CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=5)
 
