@@ -1,4 +1,7 @@
-"""Prod: data that survives, a firewall, a cache that never mixes users, and alarms that reach on-call."""
+"""Prod: data that survives, a cache that never mixes users, and alarms that reach on-call.
+
+The firewall has its own module, test_prod_firewall.py.
+"""
 
 import json
 import re
@@ -27,21 +30,6 @@ def test_stateful_resources_are_retained_and_protected(prod_app: SynthesizedApp)
     assert pool["DeletionPolicy"] == "Retain"
     assert pool["Properties"]["DeletionProtection"] == "ACTIVE"
     data.has_resource("AWS::SecretsManager::Secret", {"DeletionPolicy": "Retain"})
-
-
-def test_rest_stage_sits_behind_a_waf_with_managed_and_rate_rules(prod_app: SynthesizedApp) -> None:
-    api = _template(prod_app, "api")
-    api.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
-    (acl,) = api.find_resources("AWS::WAFv2::WebACL").values()
-    rules = acl["Properties"]["Rules"]
-    managed = {
-        rule["Statement"]["ManagedRuleGroupStatement"]["Name"]
-        for rule in rules
-        if "ManagedRuleGroupStatement" in rule["Statement"]
-    }
-    assert "AWSManagedRulesCommonRuleSet" in managed
-    (rate,) = [rule for rule in rules if "RateBasedStatement" in rule["Statement"]]
-    assert rate["Statement"]["RateBasedStatement"]["Limit"] == 2000
 
 
 def _method_settings(api: Template) -> list[dict[str, Any]]:
