@@ -1,4 +1,7 @@
-"""The embedded AWS: moto server in this process, on loopback, reached with fake credentials only."""
+"""The embedded AWS: moto server in this process, on loopback, reached with fake credentials only.
+
+S3 requests from a browser get the CORS answers of their bucket's rules (:mod:`emulator.s3_cors`).
+"""
 
 import logging
 import os
@@ -7,10 +10,12 @@ from types import TracebackType
 from typing import Self
 
 import requests
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from emulator.dynamodb_transactions import install_in_place_rollback
 from emulator.ports import LOOPBACK, claim_port
+from emulator.s3_cors import S3CorsMiddleware
 
 __all__ = ["FAKE_ACCOUNT_ID", "FAKE_CREDENTIALS", "EmbeddedAws"]
 
@@ -26,6 +31,38 @@ FAKE_CREDENTIALS = {
 _RESET_TIMEOUT_SECONDS = 30
 
 
+class _MotoServerThread:
+    """moto server's WSGI application behind :class:`S3CorsMiddleware`, served on a thread.
+
+    What moto's ``ThreadedMotoServer`` does, which takes no middleware.
+    """
+
+    def __init__(self, port: int) -> None:
+        self._port = port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        app = S3CorsMiddleware(
+            DomainDispatcherApplication(create_backend_app),
+            endpoint_url=f"http://{LOOPBACK}:{self._port}",
+            region="us-east-1",
+            credentials=FAKE_CREDENTIALS,
+        )
+        self._server = make_server(
+            LOOPBACK, self._port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is None or self._thread is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+
 class EmbeddedAws:
     """moto server on ``127.0.0.1:port`` (0 picks a free port) for as long as the context lasts."""
 
@@ -36,7 +73,7 @@ class EmbeddedAws:
         self.port = claim_port(
             port, purpose="embedded AWS (moto server)", flag="--aws-port", make_variable="AWS_PORT"
         )
-        self._server = ThreadedMotoServer(ip_address=LOOPBACK, port=self.port, verbose=False)
+        self._server = _MotoServerThread(self.port)
         self._saved_environment: dict[str, str | None] = {}
 
     @property
