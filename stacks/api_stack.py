@@ -6,17 +6,12 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from lambdas.corkboard import table_design as design
-from serverless_blocks import (
-    CognitoRestApi,
-    CognitoRestApiProps,
-    PythonFunction,
-    RegionalWebAcl,
-    RegionalWebAclProps,
-)
+from serverless_blocks import CognitoRestApi, CognitoRestApiProps, PythonFunction
 from stacks.attachment_access import allow_attachment_listing, allow_attachment_objects
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.functions import corkboard_function
+from stacks.rest_firewall import rest_web_acl
 from stacks.rest_routes import REST_ROUTES
 
 __all__ = ["ApiStack"]
@@ -80,7 +75,7 @@ class ApiStack(Stack):
             self.rest_api.add_route(
                 route.method,
                 route.path,
-                self.rest_function.function,
+                self.rest_function.invocable,
                 public=route.public,
                 query_parameters=route.query_parameters,
                 throttling=config.method_throttling.get(route.key),
@@ -91,15 +86,7 @@ class ApiStack(Stack):
     def _web_acl_arn(self, config: EnvironmentConfig) -> str | None:
         if not config.web_acl:
             return None
-        firewall = RegionalWebAcl(
-            self,
-            "Firewall",
-            props=RegionalWebAclProps(
-                name=f"corkboard-{config.name}-rest",
-                rate_limit_per_5_minutes=config.waf_rate_limit_per_5_minutes,
-            ),
-        )
-        return firewall.arn
+        return rest_web_acl(self, config).arn
 
     def _rest_function(self, config: EnvironmentConfig, data: DataStack) -> PythonFunction:
         rest = corkboard_function(
