@@ -39,6 +39,14 @@ $(STAMPS)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The browser test drives Debian's Chromium and its driver, never a browser that a tool downloads.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(STAMPS)/browser:
+	@mkdir -p $(STAMPS)
+	test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+	@touch $@
+
 setup: $(STAMPS)/venv $(STAMPS)/node ## Create the venv and install the pinned CDK CLI (idempotent)
 
 synth: setup ## Synthesize every stack of ENV (dev|prod) into cdk.out/ENV
@@ -100,7 +108,7 @@ destroy: setup ## Destroy ENV's stacks (refuses prod; prod data is RETAINed anyw
 	@if [ "$(ENV)" = "prod" ]; then echo "make destroy refuses ENV=prod: see docs/operations.md" >&2; exit 2; fi
 	$(CDK) destroy --all -c env=$(ENV) -o $(CDK_OUT)
 
-test: setup lint ## Lint, then every test (infra, unit, emulator, e2e through the local cloud)
+test: setup $(STAMPS)/browser lint ## Lint, then every test (infra, unit, emulator, e2e through the local cloud)
 	$(PY) -m pytest -q
 
 test-infra: setup ## Only the synthesized-template tests
@@ -112,7 +120,7 @@ test-unit: setup ## Only the Lambda code tests on moto
 test-emulator: setup ## Only the local cloud's own tests
 	$(PY) -m pytest -q tests/emulator
 
-test-e2e: setup ## Only the end-to-end tests: the dev app through the local cloud, real HTTP and WebSocket
+test-e2e: setup $(STAMPS)/browser ## Only the end-to-end tests: the dev app through the local cloud, real HTTP, WebSocket and a headless browser
 	$(PY) -m pytest -q tests/e2e
 
 lint: setup ## ruff check and format check
