@@ -34,9 +34,10 @@ $(STAMPS)/venv: requirements.txt requirements-dev.txt lambdas/layers/auth/requir
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
+# npm's summary goes to stderr, so `TOKEN=$(make -s token NAME=alice)` keeps only the token, even on a first run.
 $(STAMPS)/node: package.json package-lock.json
 	@mkdir -p $(STAMPS)
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error >&2
 	@touch $@
 
 # The browser test drives Debian's Chromium and its driver, never a browser that a tool downloads.

@@ -20,9 +20,10 @@ from emulator.outputs_file import OutputsFileError, local_outputs, read_local_cl
 from emulator.ports import PortInUseError
 from emulator.quickstart import quickstart_text
 
-__all__ = ["main"]
+__all__ = ["SIGN_IN_COMMAND", "main"]
 
-_SIGN_IN_COMMAND = "make -s token NAME=alice"
+# What the banner tells a developer to run for a token (the docs' tests run the banner as pasted).
+SIGN_IN_COMMAND = "make -s token NAME=alice"
 # The token command talks to a cloud on this machine: an endpoint that does not answer at once is stopped.
 _TOKEN_CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=5)
 
@@ -74,7 +75,7 @@ def _serve(arguments: argparse.Namespace) -> int:
                 cloud.deployment,
                 cloud.apis,
                 outputs_file=arguments.outputs_file,
-                token_command=_SIGN_IN_COMMAND,
+                token_command=SIGN_IN_COMMAND,
             ),
             flush=True,
         )

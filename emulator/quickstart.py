@@ -29,10 +29,10 @@ def quickstart_text(
         if api.protocol == "REST":
             lines.append(f'  curl -H "Authorization: $TOKEN" {api.url}{_sample_rest_path(deployment, api)}')
         else:
-            lines.append(f'  wscat -c "{api.url}{_token_query(deployment, api)}"')
+            lines.append(f'  npx wscat -c "{api.url}{_token_query(deployment, api)}"')
     lines.append(
-        f"  aws --endpoint-url {deployment.aws_endpoint_url} dynamodb list-tables   "
-        "# with AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"
+        f"  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url "
+        f"{deployment.aws_endpoint_url} --region {deployment.region} dynamodb list-tables"
     )
     return "\n".join([*lines, ""])
 

@@ -1,4 +1,5 @@
-"""One local cloud for the e2e package: the dev app, synthesized unstaged, served on free loopback ports.
+"""One local cloud for the e2e package: the dev app, synthesized unstaged (tests/conftest.py), served on free
+loopback ports.
 
 The cloud is package-scoped, so it stops before other test packages run: moto's state is per process.
 """
@@ -9,18 +10,8 @@ from pathlib import Path
 import pytest
 
 from emulator.local_cloud import LocalCloud, LocalCloudSettings
-from tests.infra.conftest import corkboard_app
 
 SignIn = Callable[..., str]
-
-
-@pytest.fixture(scope="session")
-def unstaged_dev_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """What `make local` synthesizes: assets point at the source tree instead of copies (--no-staging)."""
-    outdir = tmp_path_factory.mktemp("cdk.local.out")
-    app, _ = corkboard_app("dev", outdir, {"aws:cdk:disable-asset-staging": True})
-    app.synth()
-    return outdir
 
 
 @pytest.fixture(scope="session")
