@@ -7,10 +7,10 @@ in thread-local storage, and :func:`api.app.handler` gives every thread its own 
 context and middleware stacks are never shared either.
 
 JSON bodies are parsed by :func:`parse_json_body`, which refuses anything over :data:`MAX_BODY_BYTES`
-(from :mod:`corkboard.request_limits`, shared with the WAF in front of the API) before parsing it.
+(from :mod:`corkboard.request_limits`, shared with the WAF in front of the API) before parsing it, and
+every request is screened (media type, query names, body) before anything else (:mod:`api.request_screen`).
 """
 
-import json
 import threading
 from collections.abc import Mapping
 from typing import Any, cast
@@ -19,7 +19,9 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from api import request_screen
 from api.cors import vary_on_origin
+from corkboard.client_json import read_client_json
 from corkboard.errors import PayloadTooLargeError
 from corkboard.request_limits import MAX_BODY_BYTES
 
@@ -35,11 +37,11 @@ def current_lambda_context() -> LambdaContext | None:
 
 
 def parse_json_body(body: str) -> Any:
-    """``json.loads`` with a size limit, so an oversized body is a 413 and never reaches the parser."""
+    """The client's JSON, read safely, with a size limit: an oversized body is a 413 and never parsed."""
     # Characters never outnumber UTF-8 bytes, so the cheap length check settles most oversized bodies.
     if len(body) > MAX_BODY_BYTES or len(body.encode()) > MAX_BODY_BYTES:
         raise PayloadTooLargeError(MAX_BODY_BYTES)
-    return json.loads(body)
+    return read_client_json(body)
 
 
 class ThreadSafeRestResolver(APIGatewayRestResolver):
@@ -57,6 +59,7 @@ class ThreadSafeRestResolver(APIGatewayRestResolver):
             response_validation_error_http_code=500,
             json_body_deserializer=parse_json_body,
         )
+        request_screen.install(self)
 
     @property
     def current_event(self) -> APIGatewayProxyEvent:  # type: ignore[override]

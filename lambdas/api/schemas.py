@@ -1,10 +1,14 @@
 """The REST API's request and response bodies: camelCase JSON, every string and list bounded.
 
-Requests forbid unknown fields, so a typo (``"titel"``) is a 400 rather than a silent no-op. PATCH
-bodies use pydantic's ``MISSING`` for "not sent", which keeps "leave it" apart from ``null`` ("clear
-it", allowed only where the field is optional). Responses are built from domain models with
-:meth:`ResponseModel.of`; the board, member, task and attachment views come from :mod:`corkboard.views`,
-which the real-time events share.
+Requests forbid unknown fields, so a typo (``"titel"``) is a 400 rather than a silent no-op, and their
+numbers are strict: ``"size": "10"`` or ``true`` is a 400, not quietly read as 10 or 1. Names, titles and
+descriptions follow :mod:`corkboard.text_rules`, which is also published as each field's ``pattern``;
+the rules apply to what clients send, never to what is read back, so text stored before a rule existed
+still reads. PATCH bodies use pydantic's ``MISSING`` for "not sent", which keeps "leave it" apart from
+``null`` ("clear it", allowed only where the field is optional), and declare ``minProperties: 2``
+(``version`` and a change). Responses are built from domain models with :meth:`ResponseModel.of`; the
+board, member, task and attachment views come from :mod:`corkboard.views`, which the real-time events
+share.
 
 Example:
     >>> TaskPatch.model_validate({"version": 3, "status": "done"}).changes()
@@ -14,9 +18,11 @@ Example:
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import MISSING, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import MISSING, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, model_validator
 
+from corkboard.file_types import ALLOWED_FILE_TYPES
 from corkboard.models import Attachment, Role, TaskStatus
+from corkboard.text_rules import MULTI_LINE, SINGLE_LINE, TextRule
 from corkboard.views import (
     ID_MAX_LENGTH,
     ID_PATTERN,
@@ -43,6 +49,7 @@ __all__ = [
     "ID_MAX_LENGTH",
     "ID_PATTERN",
     "MAX_PAGE_SIZE",
+    "MAX_VERSION",
     "AttachmentCreate",
     "AttachmentItem",
     "AttachmentOut",
@@ -71,9 +78,24 @@ CURSOR_MAX_LENGTH = 2048
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 
+# The largest integer every JSON client reads exactly (2**53 - 1); a version never gets near it.
+MAX_VERSION = 9_007_199_254_740_991
+
 Email = Annotated[str, StringConstraints(max_length=320)]
 GroupName = Annotated[str, StringConstraints(max_length=128)]
 Cursor = Annotated[str, StringConstraints(max_length=CURSOR_MAX_LENGTH)]
+
+
+def _following(rule: TextRule) -> tuple[BeforeValidator, Any]:
+    """Checks the text as sent, before any trimming, so that the check and the published pattern agree."""
+    check = BeforeValidator(lambda value: rule.check(value) if isinstance(value, str) else value)
+    return check, Field(json_schema_extra={"pattern": rule.pattern})
+
+
+BoardNameIn = Annotated[BoardName, *_following(SINGLE_LINE)]
+TaskTitleIn = Annotated[TaskTitle, *_following(SINGLE_LINE)]
+DescriptionIn = Annotated[Description, *_following(MULTI_LINE)]
+VersionIn = Annotated[Version, Strict(), Field(le=MAX_VERSION)]
 
 
 class RequestModel(ApiModel):
@@ -85,7 +107,9 @@ class RequestModel(ApiModel):
 class PatchModel(RequestModel):
     """A partial update: ``version`` plus at least one field to change."""
 
-    version: Version
+    model_config = ConfigDict(json_schema_extra={"minProperties": 2})
+
+    version: VersionIn
 
     def changes(self) -> dict[str, Any]:
         """The fields the client sent, by Python name, minus the optimistic-locking version."""
@@ -101,15 +125,15 @@ class PatchModel(RequestModel):
 class BoardCreate(RequestModel):
     """POST /boards."""
 
-    name: BoardName
-    description: Description = ""
+    name: BoardNameIn
+    description: DescriptionIn = ""
 
 
 class BoardPatch(PatchModel):
     """PATCH /boards/{boardId}."""
 
-    name: BoardName | MISSING = MISSING
-    description: Description | MISSING = MISSING
+    name: BoardNameIn | MISSING = MISSING
+    description: DescriptionIn | MISSING = MISSING
 
 
 class MemberPut(RequestModel):
@@ -121,8 +145,8 @@ class MemberPut(RequestModel):
 class TaskCreate(RequestModel):
     """POST /boards/{boardId}/tasks."""
 
-    title: TaskTitle
-    description: Description = ""
+    title: TaskTitleIn
+    description: DescriptionIn = ""
     status: TaskStatus = TaskStatus.TODO
     assignee: Identifier | None = None
     due_date: date | None = None
@@ -131,8 +155,8 @@ class TaskCreate(RequestModel):
 class TaskPatch(PatchModel):
     """PATCH /boards/{boardId}/tasks/{taskId}: ``null`` clears assignee or dueDate."""
 
-    title: TaskTitle | MISSING = MISSING
-    description: Description | MISSING = MISSING
+    title: TaskTitleIn | MISSING = MISSING
+    description: DescriptionIn | MISSING = MISSING
     status: TaskStatus | MISSING = MISSING
     assignee: Identifier | MISSING | None = MISSING
     due_date: date | MISSING | None = MISSING
@@ -142,8 +166,24 @@ class AttachmentCreate(RequestModel):
     """POST /boards/{boardId}/tasks/{taskId}/attachments: what the file will be, before it is sent."""
 
     file_name: FileName
-    content_type: Annotated[ContentType, Field(description="One of the allowed types (docs/api.md).")]
-    size: Annotated[int, Field(ge=1, description="The exact size in bytes; the upload must match it.")]
+    content_type: Annotated[
+        ContentType,
+        Field(
+            description="One of the allowed types (docs/api.md).",
+            json_schema_extra={"enum": sorted(ALLOWED_FILE_TYPES)},
+        ),
+    ]
+    size: Annotated[
+        int,
+        Strict(),
+        Field(
+            ge=1,
+            description=(
+                "The exact size in bytes; the upload must match it. At most the deployment's "
+                "attachment limit (10 MiB unless configured), else 413."
+            ),
+        ),
+    ]
 
 
 class HealthOut(ResponseModel):

@@ -3,22 +3,22 @@
 A file name is only ever a label: the object key is made of ids, so a name cannot choose where a file
 goes. It is still refused when it could mislead or break something downstream: path separators (a
 client that saves by name must not write outside its folder), control and invisible formatting
-characters (a right-to-left override can make ``gpj.exe`` read as ``exe.jpg``), and ``.``/``..``.
+characters (a right-to-left override can make ``gpj.exe`` read as ``exe.jpg``; the characters are
+:data:`corkboard.text_rules.FILE_NAME`'s, shared with names, titles and descriptions), and ``.``/``..``.
 
 Example:
     >>> content_disposition("Q3 report.pdf")
     'attachment; filename="Q3 report.pdf"; filename*=UTF-8\\'\\'Q3%20report.pdf'
 """
 
-import unicodedata
 from urllib.parse import quote
+
+from corkboard.text_rules import FILE_NAME
 
 __all__ = ["FILE_NAME_MAX_LENGTH", "check_file_name", "content_disposition"]
 
 FILE_NAME_MAX_LENGTH = 255
 
-# Control, format (invisible, e.g. bidi overrides), line and paragraph separators, surrogates, unassigned.
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Cn"})
 _SEPARATORS = frozenset("/\\")
 _DOT_NAMES = frozenset({".", ".."})
 # Printable ASCII minus the two characters a quoted-string would have to escape.
@@ -33,9 +33,7 @@ def check_file_name(name: str) -> str:
         raise ValueError("'.' and '..' are not file names")
     if _SEPARATORS & set(name):
         raise ValueError("a file name has no path: remove '/' and '\\'")
-    if any(unicodedata.category(character) in _REFUSED_CATEGORIES for character in name):
-        raise ValueError("a file name has no control or invisible formatting characters")
-    return name
+    return FILE_NAME.check(name)
 
 
 def content_disposition(file_name: str) -> str:

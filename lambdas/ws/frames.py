@@ -7,7 +7,8 @@ Client to server (API Gateway routes on ``action``)::
     {"action": "ping"}                               ->  {"type": "pong"}
 
 Anything wrong is answered ``{"type": "error", "error": CODE, "message": ...}`` and the socket stays
-open. Codes: ``malformed_json`` (not JSON), ``invalid_request`` (not an object, a missing, invalid or
+open. Codes: ``malformed_json`` (not JSON), ``invalid_request`` (not an object, nested deeper than
+:data:`corkboard.client_json.MAX_NESTING_DEPTH`, an integer too long to read, a missing, invalid or
 unknown field), ``unknown_action``, ``board_not_found`` (no such board, or not one you may see: the same
 answer, so ids cannot be probed), plus the REST API's server-side codes (``service_unavailable``,
 ``internal_error``). Frames are camelCase and refuse unknown fields, as REST bodies do.
@@ -22,7 +23,8 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, ValidationError
 
-from corkboard.errors import CorkboardError, InvalidRequestError, MalformedJsonError, ResourceNotFoundError
+from corkboard.client_json import read_client_json
+from corkboard.errors import CorkboardError, InvalidRequestError, ResourceNotFoundError
 from corkboard.views import ApiModel, Identifier
 
 __all__ = [
@@ -102,10 +104,7 @@ class BoardNotFoundError(ResourceNotFoundError):
 
 def parse_frame(body: str | None) -> ClientFrame:
     """The client's frame; MalformedJsonError, InvalidRequestError or UnknownActionError if it is none."""
-    try:
-        message = json.loads(body or "")
-    except ValueError as error:
-        raise MalformedJsonError(str(error)) from error
+    message = read_client_json(body or "")
     if not isinstance(message, dict):
         raise InvalidRequestError(f"Send a JSON object, e.g. {_EXAMPLES['ping']}; see docs/realtime.md.")
     action = message.get("action")

@@ -109,6 +109,9 @@ BAD_FRAMES: list[tuple[str, Any, str]] = [
     ("boardId too long", {"action": "subscribe", "boardId": "b" * 65}, "invalid_request"),
     ("unsubscribe without boardId", {"action": "unsubscribe"}, "invalid_request"),
     ("unknown field", {"action": "ping", "extra": True}, "invalid_request"),
+    ("nested 10,000 deep", '{"action": "ping", "x": ' + "[" * 10_000 + "]" * 10_000 + "}", "invalid_request"),
+    ("an integer of 4,301 digits", '{"action": "ping", "x": ' + "1" * 4301 + "}", "invalid_request"),
+    ("NaN, which is not JSON", '{"action": "ping", "x": NaN}', "malformed_json"),
 ]
 
 
