@@ -1,13 +1,14 @@
 """``MOCK`` integrations: API Gateway answers from the method's own templates, without a backend.
 
 CDK's CORS preflight (``OPTIONS``) is the common case: a request template ``{ statusCode: 200 }`` selects
-the integration response, whose parameters set the ``Access-Control-*`` headers.
+the integration response, whose parameters set the ``Access-Control-*`` headers; with several allowed
+origins, its Velocity template overrides ``Access-Control-Allow-Origin`` with the request's allowed one.
 """
 
 import re
 
 from emulator.gateway.rest_gateway_responses import GatewayError, ResponseType
-from emulator.gateway.rest_mapping import MappingSources, render_template, resolve_expression
+from emulator.gateway.rest_mapping import MappingSources, TemplateError, render_velocity, resolve_expression
 from emulator.gateway.rest_model import MockIntegration, MockIntegrationResponse
 from emulator.gateway.rest_reply import HttpReply
 
@@ -25,14 +26,21 @@ def mock_reply(integration: MockIntegration, sources: MappingSources) -> HttpRep
     if response is None:
         # API Gateway: "No match for output mapping and no default output mapping", a 500 to the client.
         raise GatewayError(ResponseType.DEFAULT_5XX, status=500)
-    headers = [("Content-Type", _DEFAULT_CONTENT_TYPE)]
+    headers = {"Content-Type": _DEFAULT_CONTENT_TYPE}
     for target, expression in response.response_parameters.items():
         value = resolve_expression(expression, sources)
         if target.startswith(_HEADER_PREFIX) and value is not None:
-            headers.append((target.removeprefix(_HEADER_PREFIX), value))
-    template = response.response_templates.get(_DEFAULT_CONTENT_TYPE, "")
+            headers[target.removeprefix(_HEADER_PREFIX)] = value
+    try:
+        rendered = render_velocity(response.response_templates.get(_DEFAULT_CONTENT_TYPE, ""), sources)
+    except TemplateError as error:
+        raise GatewayError(ResponseType.DEFAULT_5XX, status=500) from error
+    # Overrides are applied after the standard mappings, as API Gateway applies them.
+    headers.update(rendered.headers)
     return HttpReply(
-        status=response.status_code, headers=tuple(headers), body=render_template(template, sources).encode()
+        status=rendered.status or response.status_code,
+        headers=tuple(headers.items()),
+        body=rendered.body.encode(),
     )
 
 
