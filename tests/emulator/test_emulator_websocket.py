@@ -515,8 +515,13 @@ def test_a_one_way_route_sends_nothing_back(port: int, invoker: FakeInvoker) -> 
         assert client.recv(timeout=WAIT_SECONDS).startswith("echo:")
 
 
+DEEPLY_NESTED = '{"action": "echo", "x": ' + "[" * 10_000 + "]" * 10_000 + "}"
+
+
 @pytest.mark.parametrize(
-    "body", ["not json", '{"action": "unknown"}', '{"no": "action"}', '{"action": 7}', "[1]"]
+    "body",
+    ["not json", '{"action": "unknown"}', '{"no": "action"}', '{"action": 7}', "[1]", DEEPLY_NESTED],
+    ids=["not json", "unknown action", "no action", "action not a string", "an array", "nested 10,000 deep"],
 )
 def test_what_no_route_selects_goes_to_default(port: int, invoker: FakeInvoker, body: str) -> None:
     with _open(port) as client:
@@ -544,6 +549,17 @@ def test_no_route_and_no_default_is_the_forbidden_frame(port: int, invoker: Fake
 
     assert frame["message"] == "Forbidden"
     assert frame["requestId"]
+    assert invoker.events_of(HELLO) == []
+
+
+def test_a_deeply_nested_message_without_a_default_route_is_answered_not_dropped(
+    port: int, invoker: FakeInvoker
+) -> None:
+    with _open(port, "", api_id=OPEN_API) as client:
+        client.send('{"meta": ' + "[" * 10_000 + "]" * 10_000 + "}")
+        frame = json.loads(client.recv(timeout=WAIT_SECONDS))
+
+    assert frame["message"] == "Forbidden"
     assert invoker.events_of(HELLO) == []
 
 
