@@ -91,6 +91,9 @@ class Board(
     name: str = Field(min_length=1)
     description: str = ""
     owner_id: str = Field(frozen=True)
+    deleting: bool = Field(
+        default=False, description="Set when its deletion starts; from then on nothing can be added to it."
+    )
     version: int = Field(default=0, ge=0, description="0 until first saved; +1 on every save.")
 
 

@@ -15,7 +15,8 @@ ConditionFailedError, InvalidChangeError, InvalidCursorError, ThrottledError (wi
 """
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -50,6 +51,9 @@ from corkboard.table_design import (
 )
 
 __all__ = ["TABLE_SCHEMA", "CorkboardRepository", "Page"]
+
+# Reads and conditional writes to close a board that is being renamed at the same moment.
+_CLOSE_ATTEMPTS = 3
 
 TABLE_SCHEMA = TableSchema(
     partition_key=PARTITION_KEY,
@@ -98,14 +102,52 @@ class CorkboardRepository:
         return self._table.update(Board, {"board_id": board_id}, changes, expected_version=expected_version)
 
     def delete_board(self, board_id: str) -> int:
-        """Delete a board and everything in its partition; returns the number of items deleted.
+        """Delete a board: close it, delete everything on it in bounded batches, and the board item last.
 
-        The board item goes first: memberships and tasks are only ever added in a transaction that checks
-        the board exists, so once it is gone nothing new can land in the partition while we empty it.
+        Closing sets ``deleting`` on the board item; tasks, memberships and attachments are only ever
+        added in a transaction that checks the board is open (:meth:`_board_open`), so from then on the
+        partition can only shrink. Attachment records, tasks and the members other than the owner then go
+        a page at a time (:meth:`Table.delete_all`); the owner's membership and the board item go last,
+        together. Until that last write the owner can still reach the board, so a DELETE that was
+        interrupted (a timeout, a throttle) is sent again and carries on where the first stopped: nothing
+        is ever left that nobody can reach. Returns the number of items deleted; ItemNotFoundError if the
+        board is gone.
         """
-        self._table.delete(Board, {"board_id": board_id})
-        partition = Board.render_key(PARTITION_KEY, {"board_id": board_id})
-        return 1 + self._table.delete_all(Key(PARTITION_KEY).eq(partition))
+        board = self._close_board(board_id)
+        if board is None:
+            raise ItemNotFoundError(Board.__name__, {"board_id": board_id})
+        deleted = 0
+        for prefix in (Attachment.key_prefix(SORT_KEY), Task.key_prefix(SORT_KEY)):
+            deleted += self._table.delete_all(self._board_items(board_id, prefix))
+        deleted += self._table.delete_all(
+            self._board_items(board_id, Membership.key_prefix(SORT_KEY)),
+            filter=Attr("user_id").ne(board.owner_id),
+        )
+        owner_key = {"board_id": board_id, "user_id": board.owner_id}
+        self._table.transact_write(
+            [
+                self._table.delete_op(Membership, owner_key),
+                self._table.delete_op(Board, {"board_id": board_id}),
+            ]
+        )
+        return deleted + 2
+
+    def _close_board(self, board_id: str) -> Board | None:
+        """The board, marked as being deleted (closing a closed board changes nothing); None if gone.
+
+        A rename racing this write makes it read the board again and close it after the rename.
+        """
+        board = self.get_board(board_id)
+        attempt = 1
+        while board is not None and not board.deleting:
+            try:
+                return self.update_board(board_id, expected_version=board.version, changes={"deleting": True})
+            except VersionConflictError:
+                if attempt == _CLOSE_ATTEMPTS:
+                    raise
+                attempt += 1
+                board = self.get_board(board_id)
+        return board
 
     def list_boards_for_user(self, user_id: str, *, limit: int, cursor: str | None) -> Page[Board]:
         """The boards ``user_id`` is a member of, newest first: a GSI1 Query, then one BatchGetItem."""
@@ -137,7 +179,8 @@ class CorkboardRepository:
             else Membership.item_layout().apply_changes(current, {"role": role})
         )
         membership_write = self._table.save_op(membership)
-        self._table.transact_write([self._board_exists(board_id), membership_write])
+        with _closed_board_reads_as_missing(board_id):
+            self._table.transact_write([self._board_open(board_id), membership_write])
         return membership_write.model
 
     def delete_membership(self, board_id: str, user_id: str) -> None:
@@ -172,7 +215,8 @@ class CorkboardRepository:
             due_date=due_date,
         )
         task_write = self._table.save_op(task)
-        self._table.transact_write([self._board_exists(board_id), task_write])
+        with _closed_board_reads_as_missing(board_id):
+            self._table.transact_write([self._board_open(board_id), task_write])
         return task_write.model
 
     def get_task(self, board_id: str, task_id: str) -> Task | None:
@@ -242,7 +286,8 @@ class CorkboardRepository:
         )
         attachment_write = self._table.save_op(attachment)
         task_exists = self._table.check_op(Task, {"board_id": board_id, "task_id": task_id})
-        self._table.transact_write([task_exists, attachment_write])
+        with _closed_board_reads_as_missing(board_id):
+            self._table.transact_write([self._board_open(board_id), task_exists, attachment_write])
         return attachment_write.model
 
     def get_attachment(self, board_id: str, task_id: str, attachment_id: str) -> Attachment | None:
@@ -304,10 +349,27 @@ class CorkboardRepository:
     def _board_exists(self, board_id: str) -> WriteOp[None]:
         return self._table.check_op(Board, {"board_id": board_id})
 
+    def _board_open(self, board_id: str) -> WriteOp[None]:
+        """A check that the board exists and its deletion has not started (boards from before the flag
+        have no ``deleting`` attribute at all)."""
+        not_deleting = Attr("deleting").not_exists() | Attr("deleting").eq(False)
+        return self._table.check_op(Board, {"board_id": board_id}, not_deleting)
+
     @staticmethod
     def _board_items(board_id: str, sort_key_prefix: str) -> ConditionBase:
         partition = Board.render_key(PARTITION_KEY, {"board_id": board_id})
         return Key(PARTITION_KEY).eq(partition) & Key(SORT_KEY).begins_with(sort_key_prefix)
+
+
+@contextmanager
+def _closed_board_reads_as_missing(board_id: str) -> Iterator[None]:
+    """A board being deleted takes nothing new: to the caller it is already gone (404, not 409)."""
+    try:
+        yield
+    except ConditionFailedError as error:
+        if error.model_name != Board.__name__:
+            raise
+        raise ItemNotFoundError(Board.__name__, {"board_id": board_id}) from error
 
 
 def _task_attachments_prefix(task_id: str) -> str:

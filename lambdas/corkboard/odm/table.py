@@ -32,10 +32,14 @@ from corkboard.odm.pagination import Page, collect_page
 from corkboard.odm.serialization import RawItem, dump_item, load_item
 from corkboard.odm.writes import Expectation, WriteKind, WriteOp, translate_write_errors
 
-__all__ = ["Query", "Table"]
+__all__ = ["DELETE_PAGE_SIZE", "Query", "Table"]
 
 M = TypeVar("M", bound=Model)
 KeyValues = Mapping[str, Any]
+
+# Keys read per Query of a bulk delete (about 100 KB of keys, then 40 BatchWriteItem requests): each step
+# takes a second or two, and an interrupted delete keeps every step it completed.
+DELETE_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -185,10 +189,20 @@ class Table:
         """Delete an existing item, optionally only at ``expected_version``; ItemNotFoundError if absent."""
         self._write(self.delete_op(model_cls, key, expected_version=expected_version, condition=condition))
 
-    def delete_all(self, key_condition: ConditionBase) -> int:
-        """Delete every item a key condition selects, page by page, and return how many were deleted."""
+    def delete_all(
+        self,
+        key_condition: ConditionBase,
+        *,
+        filter: ConditionBase | None = None,
+        page_size: int = DELETE_PAGE_SIZE,
+    ) -> int:
+        """Delete every item a key condition (and filter) selects; return how many were deleted.
+
+        Bounded batches: a Query reads at most ``page_size`` keys, those are deleted, then the next page is
+        read. Work done before an interruption stays done, so calling again deletes what is left.
+        """
         deleted = 0
-        for keys in self._key_pages(key_condition):
+        for keys in self._key_pages(key_condition, filter=filter, page_size=page_size):
             batch_write(self.client, self.name, [{"DeleteRequest": {"Key": key}} for key in keys])
             deleted += len(keys)
         return deleted
@@ -372,14 +386,19 @@ class Table:
             request["ConsistentRead"] = True
         return {**request, **expressions.parameters()}
 
-    def _key_pages(self, key_condition: ConditionBase) -> Iterator[list[RawItem]]:
+    def _key_pages(
+        self, key_condition: ConditionBase, *, filter: ConditionBase | None, page_size: int
+    ) -> Iterator[list[RawItem]]:
         expressions = ExpressionSet()
         request: dict[str, Any] = {
             "TableName": self.name,
             "KeyConditionExpression": expressions.condition(key_condition, is_key_condition=True),
             "ProjectionExpression": expressions.projection(self.schema.primary_key),
             "ConsistentRead": True,
+            "Limit": page_size,
         }
+        if filter is not None:
+            request["FilterExpression"] = expressions.condition(filter)
         request.update(expressions.parameters())
         return self._all_pages(request)
 

@@ -11,6 +11,7 @@ from corkboard.odm import (
     ConditionFailedError,
     InvalidChangeError,
     ItemNotFoundError,
+    Key,
     Model,
     Table,
     VersionConflictError,
@@ -445,3 +446,26 @@ def test_an_attribute_is_either_a_key_or_an_index_key() -> None:
 
         class Broken(Model, keys={PARTITION_KEY: "X#{name}", SORT_KEY: "META"}, index_keys={SORT_KEY: "Y"}):
             name: str
+
+
+class OrderLine(Model, keys={PARTITION_KEY: "ORDER#{order_id}", SORT_KEY: "LINE#{line}"}):
+    order_id: str
+    line: int
+    state: str
+
+
+def test_delete_all_works_in_bounded_pages_and_spares_what_the_filter_excludes(table: Table) -> None:
+    table.batch_save([OrderLine(order_id="o1", line=n, state="held" if n == 3 else "open") for n in range(7)])
+    limits: list[int] = []
+    table.client.meta.events.register(
+        "before-parameter-build.dynamodb.Query", lambda params, **_: limits.append(params.get("Limit"))
+    )
+
+    deleted = table.delete_all(
+        Key(PARTITION_KEY).eq("ORDER#o1"), filter=Attr("state").ne("held"), page_size=3
+    )
+
+    assert deleted == 6
+    assert set(limits) == {3}
+    assert len(limits) >= 3, "seven lines in pages of three"
+    assert [n for n in range(7) if table.get(OrderLine, {"order_id": "o1", "line": n})] == [3]
