@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from emulator.deployment import Deployment
+from emulator.gateway.access_log import RedactingAccessLogger
 from emulator.gateway.rest_api import ANY_PATH, MAX_REQUEST_BYTES, add_rest_apis
 from emulator.gateway.websocket_api import add_websocket_apis
 from emulator.invocation import FunctionInvoker
@@ -50,7 +51,11 @@ def create_gateway_app(deployment: Deployment, invoker: FunctionInvoker, *, host
 async def start_gateway(app: web.Application, port: int, *, host: str = LOOPBACK) -> web.AppRunner:
     """Serves ``app`` on ``host:port`` (0 picks a free port; see ``runner.addresses``) in the running loop."""
     runner = web.AppRunner(
-        app, handle_signals=False, max_line_size=_MAX_LINE_BYTES, max_field_size=_MAX_LINE_BYTES
+        app,
+        handle_signals=False,
+        max_line_size=_MAX_LINE_BYTES,
+        max_field_size=_MAX_LINE_BYTES,
+        access_log_class=RedactingAccessLogger,
     )
     await runner.setup()
     try:

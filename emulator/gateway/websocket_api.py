@@ -24,8 +24,9 @@ the 32 KB frame quota (only the 128 KB message quota is enforced); the 29 s inte
 function's own Timeout applies); throttling and connection-rate quotas; the authorizer's 8 KB result
 quota; integrations other than Lambda proxy, RouteResponse and model/template resources, content
 handling; AWS_IAM authorization and API keys on routes; SigV4 on ``@connections`` (the function-side
-IAM hook checks ``execute-api:ManageConnections``); access and execution logs; ``$disconnect`` when the
-emulator itself shuts down. Each unsupported template setting is warned about once, at start-up.
+IAM hook checks ``execute-api:ManageConnections``); access and execution logs (the gateway's own access
+log hides the query-string identity sources, :mod:`.access_log`); ``$disconnect`` when the emulator
+itself shuts down. Each unsupported template setting is warned about once, at start-up.
 """
 
 import asyncio
@@ -34,10 +35,11 @@ import logging
 from aiohttp import web
 
 from emulator.deployment import Deployment
+from emulator.gateway.access_log import hide_query_parameters
 from emulator.gateway.connections_api import ConnectionsApi
 from emulator.gateway.threaded_invoker import ThreadedInvoker
 from emulator.gateway.websocket_connections import ConnectionRegistry
-from emulator.gateway.websocket_definitions import WebSocketApi, websocket_apis
+from emulator.gateway.websocket_definitions import IdentitySourceLocation, WebSocketApi, websocket_apis
 from emulator.gateway.websocket_endpoint import WebSocketEndpoint
 from emulator.gateway.websocket_handshake import ConnectAdmission
 from emulator.gateway.websocket_messages import RouteDispatcher
@@ -59,6 +61,7 @@ def add_websocket_apis(
     apis = websocket_apis(deployment)
     if not apis:
         return
+    hide_query_parameters(app, _query_identity_sources(apis))
     threaded_invoker = ThreadedInvoker(invoker)
     registry = ConnectionRegistry()
     endpoints = [_serve_api(app, api, deployment, threaded_invoker, registry, host=host) for api in apis]
@@ -71,6 +74,18 @@ def add_websocket_apis(
 
     app.on_shutdown.append(close_sockets)
     app.on_cleanup.append(release_threads)
+
+
+def _query_identity_sources(apis: tuple[WebSocketApi, ...]) -> set[str]:
+    """The query parameters that carry credentials: what the $connect authorizers read from the query."""
+    return {
+        source.name
+        for api in apis
+        for route in api.routes.values()
+        if route.authorizer is not None
+        for source in route.authorizer.identity_sources
+        if source.location is IdentitySourceLocation.QUERY_STRING
+    }
 
 
 def _serve_api(

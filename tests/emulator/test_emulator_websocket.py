@@ -6,7 +6,9 @@ rule, so each test can check both what a client sees and what a function would h
 """
 
 import json
+import logging
 import threading
+import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -561,6 +563,30 @@ def test_a_deeply_nested_message_without_a_default_route_is_answered_not_dropped
 
     assert frame["message"] == "Forbidden"
     assert invoker.events_of(HELLO) == []
+
+
+def _access_log_line(caplog: pytest.LogCaptureFixture, path: str) -> str:
+    """The access log's line for ``path``: aiohttp writes it once the socket's handler has returned."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        lines = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]
+        matching = [line for line in lines if path in line]
+        if matching:
+            return matching[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no access log line for {path}")
+
+
+def test_the_access_log_hides_the_token_in_the_query_and_keeps_the_rest(
+    port: int, invoker: FakeInvoker, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+        with _open(port, "?lang=en&token=alice"):
+            invoker.wait_for(CONNECT)
+        line = _access_log_line(caplog, f"/{CHAT_API}/{STAGE}")
+
+    assert "alice" not in line
+    assert f"/{CHAT_API}/{STAGE}?lang=en&token=REDACTED " in line
 
 
 def test_a_failing_function_is_the_internal_server_error_frame_and_the_socket_stays_open(
