@@ -74,7 +74,8 @@ local: local-synth ## Serve the dev app on localhost: REST + WebSocket on moto, 
 	$(PY) -m emulator serve --cdk-out $(LOCAL_CDK_OUT) --port $(PORT) --aws-port $(AWS_PORT) \
 		--outputs-file cdk-outputs.local.json
 
-token: setup ## Print an ID token from the running local cloud: make token NAME=alice [GROUPS=admins]
+# Only the venv: a token never needs the CDK CLI, so it never waits for (or prints) an npm install.
+token: $(STAMPS)/venv ## Print an ID token from the running local cloud: make token NAME=alice [GROUPS=admins]
 	@if [ "$(origin USER)" = "command line" ]; then \
 		echo "make token takes NAME=, not USER= (USER is your login name): make token NAME=$(USER)" >&2; exit 2; fi
 	@if [ -z "$(TOKEN_USER)" ]; then \
