@@ -11,6 +11,7 @@ from serverless_blocks.api_monitoring import (
     NothingToMonitorError,
     WebSocketStageWithoutApiError,
 )
+from serverless_blocks.canary_release import DEFAULT_ALIAS_NAME, CanaryRelease, CanaryReleaseProps
 from serverless_blocks.cognito_rest_api import (
     CognitoRestApi,
     CognitoRestApiProps,
@@ -48,7 +49,11 @@ from serverless_blocks.python_function import (
     UnsupportedRuntimeError,
 )
 from serverless_blocks.regional_web_acl import (
+    COMMON_RULE_SET_BODY_RULES,
     DEFAULT_MANAGED_RULE_GROUPS,
+    MAX_INSPECTABLE_BODY_BYTES,
+    BodySizeLimitError,
+    ManagedRuleGroup,
     RegionalWebAcl,
     RegionalWebAclProps,
 )
@@ -77,6 +82,8 @@ from serverless_blocks.websocket_api import (
 )
 
 __all__ = [
+    "COMMON_RULE_SET_BODY_RULES",
+    "DEFAULT_ALIAS_NAME",
     "DEFAULT_ASSET_EXCLUDES",
     "DEFAULT_CORS_ALLOWED_HEADERS",
     "DEFAULT_CORS_ALLOWED_METHODS",
@@ -84,10 +91,14 @@ __all__ = [
     "GATEWAY_ERROR_RESPONSES",
     "GITHUB_OIDC_AUDIENCE",
     "GITHUB_OIDC_URL",
+    "MAX_INSPECTABLE_BODY_BYTES",
     "POWERTOOLS_VERSION",
     "ApiMonitoring",
     "ApiMonitoringProps",
     "AutoDeleteWithoutDestroyError",
+    "BodySizeLimitError",
+    "CanaryRelease",
+    "CanaryReleaseProps",
     "CognitoRestApi",
     "CognitoRestApiProps",
     "ConflictingAccessLogsError",
@@ -101,6 +112,7 @@ __all__ = [
     "InvalidPowertoolsVersionError",
     "InvalidRepositoryError",
     "InvalidRoutePathError",
+    "ManagedRuleGroup",
     "MissingIdentitySourceError",
     "MissingReasonError",
     "MissingTableStreamError",

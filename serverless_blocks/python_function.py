@@ -27,6 +27,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from serverless_blocks.canary_release import CanaryRelease, CanaryReleaseProps
 from serverless_blocks.compliance import acknowledge_rule, warn_weakened_default
 from serverless_blocks.python_runtimes import is_python3
 
@@ -129,13 +130,17 @@ class PythonFunctionProps:
     dead_letter_queue: sqs.IQueue | None = None
     layers: Sequence[lambda_.ILayerVersion] = ()
     asset_excludes: Sequence[str] = DEFAULT_ASSET_EXCLUDES
+    # New code reaches callers through the `live` alias, shifted by CodeDeploy and rolled back on alarms.
+    # None leaves the function without an alias: callers then get new code the moment it deploys.
+    release: CanaryReleaseProps | None = field(default_factory=CanaryReleaseProps)
 
 
 class PythonFunction(Construct):
     """Lambda function on arm64 with the Powertools layer, JSON logs, X-Ray and its own log group.
 
     The role gets no AWS-managed policy: only write access to the function's own log group and,
-    when tracing is on, the two X-Ray actions Lambda needs.
+    when tracing is on, the two X-Ray actions Lambda needs. Callers should invoke ``invocable``: the
+    ``live`` alias that CodeDeploy moves to each new version, or the function itself without a release.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, props: PythonFunctionProps) -> None:
@@ -180,6 +185,12 @@ class PythonFunction(Construct):
             description=props.description,
             dead_letter_queue=props.dead_letter_queue,
         )
+        self.release = (
+            CanaryRelease(self, "Release", function=self.function, props=props.release)
+            if props.release
+            else None
+        )
+        self.invocable: lambda_.IFunction = self.release.alias if self.release else self.function
         self._acknowledge_findings(props)
         self._warn_about_weakened_defaults(props)
 
@@ -214,6 +225,10 @@ class PythonFunction(Construct):
             warn_weakened_default(self, "tracing", _TRACING_DISABLED_CONSEQUENCE)
         if props.log_retention == logs.RetentionDays.INFINITE:
             warn_weakened_default(self, "log_retention", "logs are kept, and billed, forever.")
+        if props.release is None:
+            warn_weakened_default(
+                self, "release", "new code takes all traffic at once, and nothing rolls it back."
+            )
 
 
 def _application_log_level(log_level: str) -> lambda_.ApplicationLogLevel:

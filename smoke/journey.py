@@ -132,8 +132,15 @@ def _await_frame(
         frame = json.loads(raw)
         if wanted(frame):
             return frame
-        seen.append(str(frame.get("type")))
+        seen.append(_describe(frame))
     raise SmokeStepError(f"no such frame within {timeout:.0f} s (saw: {', '.join(seen) or 'nothing'})")
+
+
+def _describe(frame: dict[str, Any]) -> str:
+    """A frame's type, and for an error frame its code and message: what an operator needs to act."""
+    if frame.get("type") == "error":
+        return f"error {frame.get('error')}: {frame.get('message')}"
+    return str(frame.get("type"))
 
 
 def _await_ready(http: requests.Session, url: str, attachment_id: str, timeout: float) -> dict[str, Any]:

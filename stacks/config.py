@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from aws_cdk import RemovalPolicy
+from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk.aws_logs import RetentionDays
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,6 +32,20 @@ _S3_SINGLE_UPLOAD_MAX_BYTES = 5 * 1024 * 1024 * 1024
 DEFAULT_WAF_CALLER_RATE_LIMIT_PER_5_MINUTES = 500
 # WAF's bounds on a rate-based rule's limit.
 _WAF_RATE_LIMIT_MIN, _WAF_RATE_LIMIT_MAX = 10, 2_000_000_000
+
+
+# CodeDeploy's predefined Lambda configurations, by the name cdk.json uses (CodeDeployDefault.Lambda<name>).
+_DEPLOYMENT_CONFIGS: Mapping[str, codedeploy.ILambdaDeploymentConfig] = {
+    "AllAtOnce": codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE,
+    "Canary10Percent5Minutes": codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
+    "Canary10Percent10Minutes": codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_10_MINUTES,
+    "Canary10Percent15Minutes": codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_15_MINUTES,
+    "Canary10Percent30Minutes": codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_30_MINUTES,
+    "Linear10PercentEvery1Minute": codedeploy.LambdaDeploymentConfig.LINEAR_10_PERCENT_EVERY_1_MINUTE,
+    "Linear10PercentEvery2Minutes": codedeploy.LambdaDeploymentConfig.LINEAR_10_PERCENT_EVERY_2_MINUTES,
+    "Linear10PercentEvery3Minutes": codedeploy.LambdaDeploymentConfig.LINEAR_10_PERCENT_EVERY_3_MINUTES,
+    "Linear10PercentEvery10Minutes": codedeploy.LambdaDeploymentConfig.LINEAR_10_PERCENT_EVERY_10_MINUTES,
+}
 
 
 class ConfigError(Exception):
@@ -80,6 +95,8 @@ class EnvironmentConfig(BaseModel):
     )
     alarm_email: str | None = Field(default=None, alias="alarmEmail", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     method_throttling: dict[str, tuple[float, int]] = Field(alias="methodThrottling")
+    # How CodeDeploy moves each function's `live` alias to new code; the names are CodeDeploy's own.
+    deployment_preference: str = Field(alias="deploymentPreference")
 
     @property
     def cdk_removal_policy(self) -> RemovalPolicy:
@@ -88,6 +105,10 @@ class EnvironmentConfig(BaseModel):
     @property
     def log_retention(self) -> RetentionDays:
         return RetentionDays[self.log_retention_name]
+
+    @property
+    def deployment_config(self) -> codedeploy.ILambdaDeploymentConfig:
+        return _DEPLOYMENT_CONFIGS[self.deployment_preference]
 
     @property
     def is_production(self) -> bool:
@@ -124,6 +145,11 @@ def load_environment(environments: Mapping[str, Any] | None, name: str) -> Envir
                 f"cdk.json context.environments.{name}.methodThrottling.{route_key!r} names no route; "
                 f"use one of: {', '.join(sorted(known_routes))}."
             )
+    if config.deployment_preference not in _DEPLOYMENT_CONFIGS:
+        raise ConfigError(
+            f"cdk.json context.environments.{name}.deploymentPreference: {config.deployment_preference!r} is "
+            f"not a CodeDeploy Lambda configuration; use one of {', '.join(_DEPLOYMENT_CONFIGS)}."
+        )
     if config.log_retention_name not in _RETENTION_NAMES:
         allowed = ", ".join(sorted(_RETENTION_NAMES))
         raise ConfigError(

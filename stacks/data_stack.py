@@ -76,7 +76,7 @@ class DataStack(Stack):
             self, "UploadsFailureQueue", destination_of="the uploads function's S3 ObjectCreated events"
         )
         self.attachments.notify_function(
-            self.uploads_function.function,
+            self.uploads_function.invocable,
             prefix=design.ATTACHMENTS_KEY_PREFIX,
             failure_queue=self.uploads_failure_queue,
         )

@@ -2,11 +2,12 @@
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from serverless_blocks import DEFAULT_ASSET_EXCLUDES, PythonFunction, PythonFunctionProps
+from serverless_blocks import DEFAULT_ASSET_EXCLUDES, CanaryReleaseProps, PythonFunction, PythonFunctionProps
 from stacks.config import EnvironmentConfig
 
 __all__ = ["LAMBDA_CODE_PATH", "corkboard_function"]
@@ -14,6 +15,7 @@ __all__ = ["LAMBDA_CODE_PATH", "corkboard_function"]
 LAMBDA_CODE_PATH = "lambdas"
 # Layer requirements live beside the code but are build input for layers, not function code.
 _ASSET_EXCLUDES = (*DEFAULT_ASSET_EXCLUDES, "layers")
+_RELEASES_ID = "Releases"
 
 
 def corkboard_function(
@@ -28,7 +30,11 @@ def corkboard_function(
     layers: Sequence[lambda_.ILayerVersion] = (),
     timeout: Duration | None = None,
 ) -> PythonFunction:
-    """A PythonFunction running `handler` from the shared asset, with the environment's log retention."""
+    """A PythonFunction running `handler` from the shared asset, released as the environment says.
+
+    Callers invoke its ``invocable`` (the ``live`` alias): CodeDeploy moves that alias to each new version
+    per ``deploymentPreference`` and moves it back when the function's error or throttle alarm fires.
+    """
     optional = {"timeout": timeout} if timeout else {}
     return PythonFunction(
         scope,
@@ -42,6 +48,17 @@ def corkboard_function(
             environment=dict(environment or {}),
             layers=layers,
             asset_excludes=_ASSET_EXCLUDES,
+            release=CanaryReleaseProps(
+                deployment_config=config.deployment_config, application=_releases(Stack.of(scope))
+            ),
             **optional,
         ),
     )
+
+
+def _releases(stack: Stack) -> codedeploy.ILambdaApplication:
+    """One CodeDeploy application per stack holds the deployment groups of all its functions."""
+    existing = stack.node.try_find_child(_RELEASES_ID)
+    if isinstance(existing, codedeploy.LambdaApplication):
+        return existing
+    return codedeploy.LambdaApplication(stack, _RELEASES_ID)

@@ -89,11 +89,11 @@ class RealtimeStack(Stack):
             "WebSocket",
             props=WebSocketApiProps(
                 api_name=f"corkboard-{config.name}-realtime",
-                connect_handler=self.connect.function,
-                disconnect_handler=self.disconnect.function,
-                default_handler=self.actions.function,
-                authorizer_handler=self.authorizer.function,
-                routes={action: self.actions.function for action in CLIENT_ACTIONS},
+                connect_handler=self.connect.invocable,
+                disconnect_handler=self.disconnect.invocable,
+                default_handler=self.actions.invocable,
+                authorizer_handler=self.authorizer.invocable,
+                routes={action: self.actions.invocable for action in CLIENT_ACTIONS},
                 throttling_rate_limit=config.throttling_rate_limit,
                 throttling_burst_limit=config.throttling_burst_limit,
                 access_log_retention=config.log_retention,
@@ -110,7 +110,7 @@ class RealtimeStack(Stack):
             "BoardEvents",
             props=StreamBroadcasterProps(
                 table=data.main_table,
-                handler=self.broadcaster.function,
+                handler=self.broadcaster.invocable,
                 filters=(_board_item_filter(),),
             ),
         )

@@ -1,16 +1,20 @@
 """Make a synthesized template stable for snapshots: only a change to the infrastructure shows as a diff.
 
-Asset hashes change with every edit of handler code and CDK's metadata resource changes with every CDK
-release; neither is an infrastructure change, so both are replaced by placeholders.
+Asset hashes change with every edit of handler code, and so does the hash in the logical ID of each
+function's published version; CDK's metadata resource changes with every CDK release. None of them is an
+infrastructure change, so all are replaced by placeholders.
 """
 
 import re
 from typing import Any
 
-__all__ = ["ASSET_HASH_PLACEHOLDER", "normalise_template"]
+__all__ = ["ASSET_HASH_PLACEHOLDER", "VERSION_HASH_PLACEHOLDER", "normalise_template"]
 
 ASSET_HASH_PLACEHOLDER = "<asset-hash>"
+VERSION_HASH_PLACEHOLDER = "<version-hash>"
 _ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
+# `Function.current_version`'s logical ID: the construct's own id, then a hash of the code and settings.
+_VERSION_HASH = re.compile(r"(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}\b")
 _CDK_METADATA = "AWS::CDK::Metadata"
 _CDK_METADATA_CONDITION = "CDKMetadataAvailable"
 
@@ -37,7 +41,9 @@ def normalise_template(template: dict[str, Any]) -> dict[str, Any]:
 
 def _replace_hashes(value: Any) -> Any:
     if isinstance(value, str):
-        return _ASSET_HASH.sub(ASSET_HASH_PLACEHOLDER, value)
+        return _VERSION_HASH.sub(
+            rf"\1{VERSION_HASH_PLACEHOLDER}", _ASSET_HASH.sub(ASSET_HASH_PLACEHOLDER, value)
+        )
     if isinstance(value, dict):
         return {_replace_hashes(key): _replace_hashes(item) for key, item in value.items()}
     if isinstance(value, list):

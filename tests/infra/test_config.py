@@ -146,3 +146,22 @@ def test_attachment_limit_takes_any_size_one_s3_request_can_upload(value: int) -
 def test_a_bad_attachment_limit_names_its_key(value: object) -> None:
     with pytest.raises(ConfigError, match=r"environments\.dev\.attachmentMaxBytes"):
         load_environment({"dev": {**ENVIRONMENTS["dev"], "attachmentMaxBytes": value}}, "dev")
+
+
+def test_prod_releases_by_canary_and_dev_all_at_once() -> None:
+    assert load_environment(ENVIRONMENTS, "prod").deployment_preference == "Canary10Percent5Minutes"
+    assert load_environment(ENVIRONMENTS, "dev").deployment_preference == "AllAtOnce"
+
+
+@pytest.mark.parametrize("value", ["Canary50Percent1Minute", "canary10percent5minutes", "", 10])
+def test_an_unknown_deployment_preference_lists_codedeploys_names(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"environments\.dev\.deploymentPreference") as refused:
+        load_environment({"dev": {**ENVIRONMENTS["dev"], "deploymentPreference": value}}, "dev")
+    if isinstance(value, str):
+        assert "Canary10Percent5Minutes" in str(refused.value)
+
+
+def test_a_missing_deployment_preference_names_it() -> None:
+    settings = {key: value for key, value in ENVIRONMENTS["dev"].items() if key != "deploymentPreference"}
+    with pytest.raises(ConfigError, match=r"environments\.dev\.deploymentPreference is missing"):
+        load_environment({"dev": settings}, "dev")

@@ -5,7 +5,11 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from tests.infra.conftest import SynthesizedApp
-from tests.infra.template_normaliser import ASSET_HASH_PLACEHOLDER, normalise_template
+from tests.infra.template_normaliser import (
+    ASSET_HASH_PLACEHOLDER,
+    VERSION_HASH_PLACEHOLDER,
+    normalise_template,
+)
 
 
 @pytest.fixture
@@ -53,3 +57,21 @@ def test_a_handler_code_change_does_not_change_the_normalised_template() -> None
             }
         }
     }
+
+
+def test_a_handler_code_change_does_not_change_the_published_versions_logical_id() -> None:
+    def template(version_hash: str) -> dict[str, object]:
+        version = f"FnCurrentVersion4E2B2261{version_hash}"
+        return {
+            "Resources": {
+                version: {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}}},
+                "Alias": {
+                    "Type": "AWS::Lambda::Alias",
+                    "Properties": {"FunctionVersion": {"Fn::GetAtt": [version, "Version"]}},
+                },
+            }
+        }
+
+    before, after = normalise_template(template("a" * 32)), normalise_template(template("b" * 32))
+    assert before == after
+    assert f"FnCurrentVersion4E2B2261{VERSION_HASH_PLACEHOLDER}" in before["Resources"]

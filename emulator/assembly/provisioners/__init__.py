@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from emulator.assembly.provisioners import (
     apigateway,
     awslambda,
+    codedeploy,
     cognito,
     dynamodb,
     iam,
@@ -34,6 +35,7 @@ __all__ = [
 PROVISIONERS: Mapping[str, Provisioner] = {
     **apigateway.PROVISIONERS,
     **awslambda.PROVISIONERS,
+    **codedeploy.PROVISIONERS,
     **cognito.PROVISIONERS,
     **dynamodb.PROVISIONERS,
     **iam.PROVISIONERS,

@@ -88,6 +88,7 @@ def overridden(code_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Synt
                 ),
             ),
             asset_excludes=("*.md",),
+            release=None,
         )
         return PythonFunction(stack, "Fn", props=props)
 
@@ -201,6 +202,37 @@ def test_default_exposes_the_resources_it_creates(default: SynthesizedBlock[Pyth
     assert isinstance(default.block.log_group, logs.LogGroup)
     assert isinstance(default.block.role, iam.Role)
     assert default.block.function.role is default.block.role
+    assert default.block.release is not None
+    assert default.block.invocable is default.block.release.alias
+
+
+def test_default_callers_invoke_the_live_alias_that_codedeploy_shifts_all_at_once(
+    default: SynthesizedBlock[PythonFunction],
+) -> None:
+    function_id = default.stack.get_logical_id(default.block.function.node.default_child)
+    default.template.has_resource_properties(
+        "AWS::Lambda::Alias", {"Name": "live", "FunctionName": {"Ref": function_id}}
+    )
+    default.template.has_resource_properties(
+        "AWS::CodeDeploy::DeploymentGroup",
+        {
+            "DeploymentConfigName": "CodeDeployDefault.LambdaAllAtOnce",
+            "AutoRollbackConfiguration": {
+                "Enabled": True,
+                "Events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST", "DEPLOYMENT_STOP_ON_ALARM"],
+            },
+        },
+    )
+    default.template.resource_count_is("AWS::CloudWatch::Alarm", 2)
+
+
+def test_override_without_release_callers_invoke_the_function(
+    overridden: SynthesizedBlock[PythonFunction],
+) -> None:
+    assert overridden.block.release is None
+    assert overridden.block.invocable is overridden.block.function
+    overridden.template.resource_count_is("AWS::Lambda::Alias", 0)
+    overridden.template.resource_count_is("AWS::CodeDeploy::DeploymentGroup", 0)
 
 
 def test_default_is_nag_clean_with_justified_acknowledgments(
@@ -213,6 +245,7 @@ def test_default_is_nag_clean_with_justified_acknowledgments(
         "AwsSolutions-L1",
         "Serverless-LambdaLatestVersion",
         "Serverless-LambdaDLQ",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]",
     }
 
 
@@ -282,7 +315,7 @@ def test_override_asset_excludes_replace_the_defaults(overridden: SynthesizedBlo
 
 
 def test_override_warns_about_each_weakened_default(overridden: SynthesizedBlock[PythonFunction]) -> None:
-    assert weakened_defaults(overridden.stack) == {"tracing", "log_retention"}
+    assert weakened_defaults(overridden.stack) == {"tracing", "log_retention", "release"}
 
 
 def test_override_drops_acknowledgments_that_no_longer_apply(
