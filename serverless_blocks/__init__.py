@@ -20,8 +20,10 @@ from serverless_blocks.cognito_rest_api import (
 )
 from serverless_blocks.compliance import (
     MissingReasonError,
+    NotAResourceError,
     acknowledge_rule,
     acknowledge_weakened_default,
+    skip_check,
     warn_weakened_default,
 )
 from serverless_blocks.gateway_error_responses import GATEWAY_ERROR_RESPONSES, GatewayErrorResponse
@@ -116,6 +118,7 @@ __all__ = [
     "MissingIdentitySourceError",
     "MissingReasonError",
     "MissingTableStreamError",
+    "NotAResourceError",
     "NothingToMonitorError",
     "PythonDependenciesLayer",
     "PythonDependenciesLayerProps",
@@ -141,5 +144,6 @@ __all__ = [
     "WebSocketStageWithoutApiError",
     "acknowledge_rule",
     "acknowledge_weakened_default",
+    "skip_check",
     "warn_weakened_default",
 ]
