@@ -12,17 +12,15 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 
 from serverless_blocks import (
-    DEFAULT_MANAGED_RULE_GROUPS,
-    CognitoRestApi,
-    CognitoRestApiProps,
-    RegionalWebAcl,
-    RegionalWebAclProps,
-)
-from serverless_blocks.regional_web_acl import (
     COMMON_RULE_SET_BODY_RULES,
+    DEFAULT_MANAGED_RULE_GROUPS,
     MAX_INSPECTABLE_BODY_BYTES,
     BodySizeLimitError,
+    CognitoRestApi,
+    CognitoRestApiProps,
     ManagedRuleGroup,
+    RegionalWebAcl,
+    RegionalWebAclProps,
 )
 from tests.infra.blocks.block_synthesis import STACK_NAME, SynthesizedBlock, synthesize, weakened_defaults
 from tests.infra.cfn_lint_check import lint_template
