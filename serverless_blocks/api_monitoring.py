@@ -36,7 +36,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct
 
-from serverless_blocks.compliance import acknowledge_rule
+from serverless_blocks.compliance import acknowledge_rule, skip_check
 
 __all__ = ["ApiMonitoring", "ApiMonitoringProps", "NothingToMonitorError", "WebSocketStageWithoutApiError"]
 
@@ -59,6 +59,12 @@ _EMAIL_REDRIVE_REASON: Final = (
     "The subscription delivers alarm notifications to a person's inbox; a notification that cannot be "
     "delivered is still visible as the alarm's state on the dashboard and in the alarm history, so a "
     "dead-letter queue that nobody reads would add nothing."
+)
+_UNENCRYPTED_TOPIC_REASON: Final = (
+    "No topic_encryption_key was given, by configuration: CloudWatch alarms cannot publish to a topic "
+    "encrypted with the AWS-managed key aws/sns (its policy cannot admit CloudWatch), so the topic stays "
+    "unencrypted at rest; it carries only alarm names, states and metric values. Passing "
+    "topic_encryption_key encrypts it with a customer-managed key whose policy admits CloudWatch."
 )
 _KEY_POLICY_WARNING: Final = "serverless-blocks:api-monitoring:topic-key-policy"
 
@@ -139,6 +145,8 @@ class ApiMonitoring(Construct):
         _validate(props)
         self.topic = sns.Topic(self, "Topic", enforce_ssl=True, master_key=props.topic_encryption_key)
         self._allow_cloudwatch_to_publish(props.topic_encryption_key)
+        if props.topic_encryption_key is None:
+            skip_check(self.topic, "CKV_AWS_26", _UNENCRYPTED_TOPIC_REASON)
         self.email_subscription = self._subscribe(props.alarm_email)
         specs = list(_alarm_specs(props))
         self.alarms: Mapping[str, cloudwatch.Alarm] = {spec.key: self._alarm(spec, props) for spec in specs}

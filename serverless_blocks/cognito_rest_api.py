@@ -27,13 +27,15 @@ from typing import Final, cast
 from aws_cdk import Duration, Names, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from serverless_blocks.compliance import acknowledge_rule, warn_weakened_default
+from serverless_blocks.compliance import acknowledge_rule, skip_check, warn_weakened_default
 from serverless_blocks.gateway_error_responses import add_gateway_error_responses
+from serverless_blocks.log_group import create_log_group
 
 __all__ = ["CognitoRestApi", "CognitoRestApiProps", "InvalidCacheClusterSizeError", "InvalidRoutePathError"]
 
@@ -84,6 +86,8 @@ class CognitoRestApiProps:
     cors_allow_headers: Sequence[str] = tuple(apigw.Cors.DEFAULT_HEADERS)
     access_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
     access_log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+    # Encrypts the access log group; None leaves it to CloudWatch Logs' service-managed key.
+    encryption_key: kms.IKey | None = None
     tracing_enabled: bool = True
     metrics_enabled: bool = True
     logging_level: apigw.MethodLoggingLevel = apigw.MethodLoggingLevel.ERROR
@@ -107,11 +111,12 @@ class CognitoRestApi(Construct):
         if props.cache_cluster_size is not None and props.cache_cluster_size not in _CACHE_CLUSTER_SIZES:
             raise InvalidCacheClusterSizeError(props.cache_cluster_size)
         self._props = props
-        self.access_log_group = logs.LogGroup(
+        self.access_log_group = create_log_group(
             self,
             "AccessLogs",
             retention=props.access_log_retention,
             removal_policy=props.access_log_removal_policy,
+            encryption_key=props.encryption_key,
         )
         self.api = apigw.RestApi(
             self,
@@ -197,6 +202,7 @@ class CognitoRestApi(Construct):
         if public:
             acknowledge_rule(route, "AwsSolutions-APIG4", _PUBLIC_ROUTE_REASON)
             acknowledge_rule(route, "AwsSolutions-COG4", _PUBLIC_ROUTE_REASON)
+            skip_check(route, "CKV_AWS_59", _PUBLIC_ROUTE_REASON)
         if cached or throttling is not None:
             self._add_method_setting(route, cached=cached, throttling=throttling)
         return route

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
@@ -28,7 +29,8 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from serverless_blocks.canary_release import CanaryRelease, CanaryReleaseProps
-from serverless_blocks.compliance import acknowledge_rule, warn_weakened_default
+from serverless_blocks.compliance import acknowledge_rule, skip_check, warn_weakened_default
+from serverless_blocks.log_group import create_log_group
 from serverless_blocks.python_runtimes import is_python3
 
 __all__ = [
@@ -76,6 +78,26 @@ _APPLICATION_LOG_LEVELS: Mapping[str, lambda_.ApplicationLogLevel] = {
     "ERROR": lambda_.ApplicationLogLevel.ERROR,
     "CRITICAL": lambda_.ApplicationLogLevel.FATAL,
 }
+_NO_DEAD_LETTER_QUEUE_REASON = (
+    "The function is built for synchronous callers (API Gateway, event source mappings with their own "
+    "on-failure destinations), where a dead-letter queue never receives anything; callers that invoke it "
+    "asynchronously pass 'dead_letter_queue'."
+)
+_NO_VPC_REASON = (
+    "The function reaches only AWS service APIs (DynamoDB, S3, SQS, Secrets Manager, API Gateway), over TLS "
+    "and authorised by IAM; there is no private network resource to reach, and a VPC would only add NAT "
+    "or endpoint costs and cold-start latency."
+)
+_PLAIN_ENVIRONMENT_REASON = (
+    "The environment holds resource names and settings, never secrets (secrets are read from Secrets "
+    "Manager at run time); Lambda encrypts it at rest with its service key, and a customer-managed key "
+    "would protect nothing confidential."
+)
+_NO_RESERVED_CONCURRENCY_REASON = (
+    "Reserved concurrency would be a hard cap that throttles real traffic, and would take capacity from "
+    "the account's shared pool; load is bounded upstream instead (API Gateway stage and method throttling, "
+    "event source batch sizes), and callers that need a cap pass 'reserved_concurrent_executions'."
+)
 _TRACING_DISABLED_CONSEQUENCE = "requests through this function no longer appear in X-Ray traces."
 
 
@@ -133,6 +155,8 @@ class PythonFunctionProps:
     # New code reaches callers through the `live` alias, shifted by CodeDeploy and rolled back on alarms.
     # None leaves the function without an alias: callers then get new code the moment it deploys.
     release: CanaryReleaseProps | None = field(default_factory=CanaryReleaseProps)
+    # Encrypts the function's log group; None leaves it to CloudWatch Logs' service-managed key.
+    encryption_key: kms.IKey | None = None
 
 
 class PythonFunction(Construct):
@@ -147,11 +171,12 @@ class PythonFunction(Construct):
         super().__init__(scope, construct_id)
         application_log_level = _application_log_level(props.log_level)
 
-        self.log_group = logs.LogGroup(
+        self.log_group = create_log_group(
             self,
             "LogGroup",
             retention=props.log_retention,
             removal_policy=props.log_removal_policy,
+            encryption_key=props.encryption_key,
         )
         self.role = iam.Role(
             self,
@@ -212,13 +237,16 @@ class PythonFunction(Construct):
             acknowledge_rule(self.function, "AwsSolutions-L1", reason)
             acknowledge_rule(self.function, "Serverless-LambdaLatestVersion", reason)
         if props.dead_letter_queue is None:
-            acknowledge_rule(
-                self.function,
-                "Serverless-LambdaDLQ",
-                "The function is built for synchronous callers (API Gateway, event source mappings "
-                "with their own on-failure destinations), where a dead-letter queue never receives "
-                "anything; callers that invoke it asynchronously pass 'dead_letter_queue'.",
-            )
+            acknowledge_rule(self.function, "Serverless-LambdaDLQ", _NO_DEAD_LETTER_QUEUE_REASON)
+            skip_check(self.function, "CKV_AWS_116", _NO_DEAD_LETTER_QUEUE_REASON)
+        self._skip_checks_that_do_not_fit(props)
+
+    def _skip_checks_that_do_not_fit(self, props: PythonFunctionProps) -> None:
+        """checkov's Lambda checks for a VPC, a concurrency cap and a key for environment variables."""
+        skip_check(self.function, "CKV_AWS_117", _NO_VPC_REASON)
+        skip_check(self.function, "CKV_AWS_173", _PLAIN_ENVIRONMENT_REASON)
+        if props.reserved_concurrent_executions is None:
+            skip_check(self.function, "CKV_AWS_115", _NO_RESERVED_CONCURRENCY_REASON)
 
     def _warn_about_weakened_defaults(self, props: PythonFunctionProps) -> None:
         if props.tracing == lambda_.Tracing.DISABLED:

@@ -24,7 +24,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_lambda_destinations import SqsDestination
 from constructs import Construct
 
-from serverless_blocks.compliance import acknowledge_rule, warn_weakened_default
+from serverless_blocks.compliance import acknowledge_rule, skip_check, warn_weakened_default
 from serverless_blocks.failure_queue import create_failure_queue
 
 __all__ = [
@@ -65,6 +65,24 @@ _HANDLER_REASON: Final = (
     "notification configuration at deployment; CDK attaches AWSLambdaBasicExecutionRole to it, which only "
     "lets the handler write its CloudWatch logs, and the role cannot be given a different policy from here."
 )
+# checkov's Lambda checks that CDK's handler cannot meet: it has no VPC, concurrency or DLQ setting.
+_HANDLER_CHECKS: Final = ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117")
+_HANDLER_CHECK_REASON: Final = (
+    "This is CDK's own BucketNotificationsHandler, the custom resource that writes the bucket's "
+    "notification configuration: CloudFormation invokes it synchronously, only during deployments, and it "
+    "calls only S3's PutBucketNotificationConfiguration. CDK offers no VPC, concurrency or dead-letter "
+    "settings for it, and it needs none: a failed call fails the deployment, which rolls back."
+)
+_ACCESS_LOG_BUCKET_CHECKS: Final = {
+    "CKV_AWS_18": (
+        "This bucket receives the server access logs of the bucket beside it; logging access to it into "
+        "itself, or into yet another bucket, would only log the log deliveries."
+    ),
+    "CKV_AWS_21": (
+        "This bucket holds server access logs that S3 writes once and the lifecycle rule expires; nobody "
+        "overwrites a log object, so versions would only keep expired logs longer."
+    ),
+}
 _NO_ACCESS_LOGS_REASON: Final = (
     "Server access logging was switched off on purpose with 'server_access_logs=False'; the construct "
     "warns about it at synth time (serverless-blocks:weakened-default:server_access_logs)."
@@ -134,6 +152,7 @@ class SecureBucket(Construct):
         super().__init__(scope, construct_id)
         _validate(props)
         self.node.set_context(_LOGS_USE_BUCKET_POLICY_FLAG, True)
+        self._encryption_key = props.encryption_key
         self.access_logs_bucket = self._access_logs_bucket(props)
         self.bucket = s3.Bucket(
             self,
@@ -198,12 +217,15 @@ class SecureBucket(Construct):
         if props.server_access_logs_bucket is not None:
             return props.server_access_logs_bucket
         # S3 can deliver server access logs only to a bucket encrypted with SSE-S3, never SSE-KMS.
-        return s3.Bucket(
+        access_logs = s3.Bucket(
             self,
             "AccessLogs",
             lifecycle_rules=[s3.LifecycleRule(expiration=props.access_logs_expiration)],
             **_secure_settings(props, encryption_key=None),
         )
+        for check_id, reason in _ACCESS_LOG_BUCKET_CHECKS.items():
+            skip_check(access_logs, check_id, reason)
+        return access_logs
 
     def _create_failure_queue(self, function: lambda_.IFunction) -> sqs.Queue:
         # Named after the function's path, which is unique and stable, so reordering calls replaces nothing.
@@ -211,6 +233,7 @@ class SecureBucket(Construct):
             self,
             f"{Names.unique_id(function)}FailureQueue",
             destination_of="the function's asynchronous invocations by S3",
+            encryption_key=self._encryption_key,
         )
 
     def _acknowledge_notifications_handler(self) -> None:
@@ -218,6 +241,8 @@ class SecureBucket(Construct):
         for child in Stack.of(self).node.children:
             if child.node.id.startswith(_NOTIFICATIONS_HANDLER_ID_PREFIX):
                 acknowledge_rule(child, _HANDLER_MANAGED_POLICY_RULE, _HANDLER_REASON)
+                for check_id in _HANDLER_CHECKS:
+                    skip_check(child, check_id, _HANDLER_CHECK_REASON)
 
     def _warn_about_weakened_defaults(self, props: SecureBucketProps) -> None:
         if not props.versioned:

@@ -35,6 +35,7 @@ from typing import Any, Final
 
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_lambda_event_sources import DynamoEventSource, SqsDlq
@@ -79,6 +80,8 @@ class StreamBroadcasterProps:
     parallelization_factor: int = 1
     filters: Sequence[Mapping[str, Any]] = ()
     existing_failure_queue: sqs.IQueue | None = None
+    # Encrypts the failure queue the construct creates; the handler's role must be allowed to use it.
+    encryption_key: kms.IKey | None = None
 
 
 class StreamBroadcaster(Construct):
@@ -92,7 +95,7 @@ class StreamBroadcaster(Construct):
         super().__init__(scope, construct_id)
         if props.table.table_stream_arn is None:
             raise MissingTableStreamError(props.table)
-        self.failure_queue = props.existing_failure_queue or self._create_failure_queue()
+        self.failure_queue = props.existing_failure_queue or self._create_failure_queue(props)
         self.event_source = DynamoEventSource(
             props.table,
             starting_position=props.starting_position,
@@ -117,5 +120,10 @@ class StreamBroadcaster(Construct):
                 "holding up every later record of its shard.",
             )
 
-    def _create_failure_queue(self) -> sqs.Queue:
-        return create_failure_queue(self, "FailureQueue", destination_of="the stream's event source mapping")
+    def _create_failure_queue(self, props: StreamBroadcasterProps) -> sqs.Queue:
+        return create_failure_queue(
+            self,
+            "FailureQueue",
+            destination_of="the stream's event source mapping",
+            encryption_key=props.encryption_key,
+        )

@@ -21,11 +21,18 @@ from typing import Any
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from serverless_blocks.compliance import warn_weakened_default
+from serverless_blocks.compliance import skip_check, warn_weakened_default
 
 __all__ = ["Table", "TableProps"]
+
+_AWS_MANAGED_KEY_REASON = (
+    "No encryption_key was given, by configuration: the table is encrypted with the AWS-managed key "
+    "aws/dynamodb, whose every use CloudTrail records. Passing encryption_key (cdk.json encryption: "
+    "customer-managed) encrypts it with a customer-managed key instead."
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +49,8 @@ class TableProps:
     deletion_protection: bool = True
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
     encryption: dynamodb.TableEncryption = dynamodb.TableEncryption.AWS_MANAGED
+    # A customer-managed key; when given, it encrypts the table whatever ``encryption`` says.
+    encryption_key: kms.IKey | None = None
     table_name: str | None = None
 
 
@@ -61,13 +70,18 @@ class Table(Construct):
             ),
             deletion_protection=props.deletion_protection,
             removal_policy=props.removal_policy,
-            encryption=props.encryption,
+            encryption=(
+                dynamodb.TableEncryption.CUSTOMER_MANAGED if props.encryption_key else props.encryption
+            ),
+            encryption_key=props.encryption_key,
             stream=props.stream,
             time_to_live_attribute=props.time_to_live_attribute,
             table_name=props.table_name,
         )
         for index in props.global_secondary_indexes:
             self.table.add_global_secondary_index(**_struct_fields(index))
+        if props.encryption_key is None and props.encryption == dynamodb.TableEncryption.AWS_MANAGED:
+            skip_check(self.table, "CKV_AWS_119", _AWS_MANAGED_KEY_REASON)
         self._warn_about_weakened_defaults(props)
 
     def _warn_about_weakened_defaults(self, props: TableProps) -> None:

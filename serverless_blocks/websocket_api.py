@@ -28,14 +28,16 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_authorizers import WebSocketLambdaAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import WebSocketLambdaIntegration
 from constructs import Construct
 
-from serverless_blocks.compliance import acknowledge_rule, acknowledge_weakened_default
+from serverless_blocks.compliance import acknowledge_rule, acknowledge_weakened_default, skip_check
 from serverless_blocks.grant_findings import acknowledge_grant_finding, wildcard_resource_rule
+from serverless_blocks.log_group import create_log_group
 from serverless_blocks.table import Table, TableProps
 
 __all__ = [
@@ -114,6 +116,8 @@ class WebSocketApiProps:
     throttling_burst_limit: int = 100
     access_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
     access_log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+    # Encrypts the access log group and the connections table the construct creates.
+    encryption_key: kms.IKey | None = None
     api_name: str | None = None
     description: str | None = None
     connections_partition_key: str = "pk"
@@ -135,11 +139,12 @@ class WebSocketApi(Construct):
         super().__init__(scope, construct_id)
         _validate(props)
         self.connections_table = self._connections_table(props)
-        self.access_log_group = logs.LogGroup(
+        self.access_log_group = create_log_group(
             self,
             "AccessLogs",
             retention=props.access_log_retention,
             removal_policy=props.access_log_removal_policy,
+            encryption_key=props.encryption_key,
         )
         self.api = apigwv2.WebSocketApi(
             self,
@@ -223,10 +228,12 @@ class WebSocketApi(Construct):
                 # Deletion protection would make CloudFormation fail to delete a table it is told to destroy.
                 deletion_protection=not destroyed_with_stack,
                 removal_policy=props.connections_removal_policy,
+                encryption_key=props.encryption_key,
             ),
         )
         if not props.connections_point_in_time_recovery:
             acknowledge_rule(connections, "AwsSolutions-DDB3", _EPHEMERAL_CONNECTIONS_REASON)
+            skip_check(connections.table, "CKV_AWS_28", _EPHEMERAL_CONNECTIONS_REASON)
             _acknowledge_weakened_default(connections, "point_in_time_recovery")
         if destroyed_with_stack:
             _acknowledge_weakened_default(connections, "removal_policy")
