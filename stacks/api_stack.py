@@ -27,6 +27,14 @@ _MAIN_TABLE_ACTIONS = (
     "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
 )
+# Removing a member or deleting a board ends WebSocket subscriptions: a consistent Query of the board's
+# subscribers, then deletes and Farewell puts, in the membership's transaction or in batches.
+_CONNECTIONS_TABLE_ACTIONS = (
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
 # What Powertools' DynamoDBPersistenceLayer calls.
 _IDEMPOTENCY_TABLE_ACTIONS = (
     "dynamodb:GetItem",
@@ -35,9 +43,12 @@ _IDEMPOTENCY_TABLE_ACTIONS = (
     "dynamodb:DeleteItem",
 )
 # A presigned request acts with the permissions of the role that signed it: PutObject for the upload form,
-# GetObject for download URLs; the deletes are the cleanup of a deleted task or board, every version of it.
-_ATTACHMENT_OBJECT_ACTIONS = ("s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion")
-# The cleanup lists the objects, and their versions, under the deleted task's or board's prefix.
+# which names an incoming key, GetObject for download URLs, which name served keys. The deletes are the
+# cleanup of a deleted task or board, every version under both prefixes.
+_CLEANUP_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
+_INCOMING_OBJECT_ACTIONS = ("s3:PutObject", *_CLEANUP_ACTIONS)
+_SERVED_OBJECT_ACTIONS = ("s3:GetObject", *_CLEANUP_ACTIONS)
+# The cleanup lists the objects, and their versions, under the deleted task's or board's prefixes.
 _ATTACHMENT_LISTING_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions")
 
 
@@ -66,6 +77,7 @@ class ApiStack(Stack):
                 cors_allow_origins=config.cors_allow_origins,
                 cors_allow_headers=(*apigw.Cors.DEFAULT_HEADERS, "Idempotency-Key"),
                 access_log_retention=config.log_retention,
+                encryption_key=data.encryption_key,
                 cache_cluster_size=config.cache_cluster_size,
                 cache_ttl=Duration.seconds(config.cache_ttl_seconds),
                 web_acl_arn=self._web_acl_arn(config),
@@ -93,12 +105,14 @@ class ApiStack(Stack):
             self,
             "RestHandler",
             config=config,
+            encryption_key=data.encryption_key,
             handler="api.app.handler",
             service="corkboard-api",
             description="Corkboard REST API: boards, members, tasks, attachments.",
             environment={
                 design.ENV_TABLE_NAME: data.main_table.table_name,
                 design.ENV_IDEMPOTENCY_TABLE_NAME: data.idempotency_table.table_name,
+                design.ENV_CONNECTIONS_TABLE_NAME: data.connections_table.table_name,
                 design.ENV_CURSOR_SECRET_ARN: data.cursor_secret.secret_arn,
                 design.ENV_ADMIN_GROUP: design.ADMIN_GROUP,
                 design.ENV_ATTACHMENTS_BUCKET_NAME: data.attachments.bucket.bucket_name,
@@ -124,9 +138,16 @@ class ApiStack(Stack):
                 actions=list(_IDEMPOTENCY_TABLE_ACTIONS), resources=[data.idempotency_table.table_arn]
             )
         )
+        rest.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=list(_CONNECTIONS_TABLE_ACTIONS), resources=[data.connections_table.table_arn]
+            )
+        )
         data.cursor_secret.grant_read(rest.role)
-        allow_attachment_objects(rest.role, data.attachments.bucket, _ATTACHMENT_OBJECT_ACTIONS)
-        allow_attachment_listing(rest.role, data.attachments.bucket, _ATTACHMENT_LISTING_ACTIONS)
+        bucket = data.attachments.bucket
+        allow_attachment_objects(rest.role, bucket, design.INCOMING_KEY_PREFIX, _INCOMING_OBJECT_ACTIONS)
+        allow_attachment_objects(rest.role, bucket, design.ATTACHMENTS_KEY_PREFIX, _SERVED_OBJECT_ACTIONS)
+        allow_attachment_listing(rest.role, bucket, _ATTACHMENT_LISTING_ACTIONS)
         return rest
 
     def _outputs(self, data: DataStack) -> None:

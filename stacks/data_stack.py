@@ -10,9 +10,10 @@ notifying a function in another would make each stack depend on the other, a cyc
 deploy.
 """
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -39,15 +40,25 @@ __all__ = ["DataStack"]
 # The processor reads a record and settles it with an UpdateItem conditioned on the record still being
 # pending (an update can never create an item); it never puts, queries, scans or deletes.
 _UPLOADS_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")
-# It reads the object (HeadObject and a ranged GetObject) and deletes a rejected or orphaned one,
-# every version of it where the bucket keeps versions.
-_UPLOADS_OBJECT_ACTIONS = ("s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion")
+# It reads an upload, exactly the version an event names (HeadObject, a ranged GetObject, and CopyObject's
+# read of its source), and deletes it once published, rejected, discarded or orphaned...
+_UPLOADS_INCOMING_ACTIONS = (
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+)
+# ...and writes the one copy of a checked upload that downloads are served from; it never reads, lists or
+# deletes served files (task and board cleanup does, in the REST function).
+_UPLOADS_SERVED_ACTIONS = ("s3:PutObject",)
+# Copying a checked file of the largest size cdk.json allows (5 GiB) takes S3 far longer than a check.
+_UPLOADS_TIMEOUT = Duration.minutes(2)
 
 
 class DataStack(Stack):
-    """The main table (pk/sk + GSI1 + GSI2 + stream), the idempotency table, the user pool, the cursor
-    key, and the attachments bucket with the function it notifies (``uploads_function``,
-    ``uploads_failure_queue``).
+    """The main table (pk/sk + GSI1 + GSI2 + stream), the idempotency table, the WebSocket connections
+    table, the user pool, the cursor key, and the attachments bucket with the function it notifies
+    (``uploads_function``, ``uploads_failure_queue``).
     """
 
     def __init__(
@@ -58,6 +69,8 @@ class DataStack(Stack):
         self.main_table = self.main_table_block.table
         self.idempotency_table_block = self._idempotency_table(config)
         self.idempotency_table = self.idempotency_table_block.table
+        self.connections_table_block = self._connections_table(config)
+        self.connections_table = self.connections_table_block.table
         self.user_directory = UserDirectory(
             self,
             "Users",
@@ -77,7 +90,7 @@ class DataStack(Stack):
         )
         self.attachments.notify_function(
             self.uploads_function.invocable,
-            prefix=design.ATTACHMENTS_KEY_PREFIX,
+            prefix=design.INCOMING_KEY_PREFIX,
             failure_queue=self.uploads_failure_queue,
         )
         CfnOutput(
@@ -108,7 +121,13 @@ class DataStack(Stack):
             f"The {config.name} environment holds only test data; cdk.json sets it to be removed with the "
             "stack so that environments can be torn down and rebuilt cleanly."
         )
-        for construct in (self.main_table_block, self.idempotency_table_block, self.user_directory):
+        disposable = (
+            self.main_table_block,
+            self.idempotency_table_block,
+            self.connections_table_block,
+            self.user_directory,
+        )
+        for construct in disposable:
             for setting in ("removal_policy", "deletion_protection"):
                 acknowledge_weakened_default(construct, setting, reason)
 
@@ -162,6 +181,35 @@ class DataStack(Stack):
         acknowledge_rule(table, "AwsSolutions-DDB3", no_pitr)
         return table
 
+    def _connections_table(self, config: EnvironmentConfig) -> Table:
+        """WebSocket connections and board subscriptions (lambdas/corkboard/connections.py).
+
+        Here, not in the realtime stack, because the REST function ends subscriptions too: removing a
+        member deletes their subscriptions in one transaction with the membership. Both the API and the
+        realtime stack depend on this stack, and on neither of each other.
+        """
+        string = dynamodb.AttributeType.STRING
+        table = Table(
+            self,
+            "ConnectionsTable",
+            props=TableProps(
+                partition_key=dynamodb.Attribute(name=design.CONNECTIONS_PARTITION_KEY, type=string),
+                sort_key=dynamodb.Attribute(name=design.CONNECTIONS_SORT_KEY, type=string),
+                time_to_live_attribute=design.CONNECTIONS_TTL_ATTRIBUTE,
+                point_in_time_recovery=False,
+                deletion_protection=config.deletion_protection,
+                removal_policy=config.cdk_removal_policy,
+            ),
+        )
+        ephemeral = (
+            "Connection records live at most two hours, API Gateway's limit on a WebSocket connection, and "
+            "clients rebuild them by reconnecting, so a restore point would hold only connections that no "
+            "longer exist."
+        )
+        acknowledge_weakened_default(table, "point_in_time_recovery", ephemeral)
+        acknowledge_rule(table, "AwsSolutions-DDB3", ephemeral)
+        return table
+
     def _attachments_bucket(self, config: EnvironmentConfig) -> SecureBucket:
         """Where task attachments live. RETAINed in every environment: a bucket that still
         holds objects cannot be deleted by CloudFormation, so dev teardown would fail half-way otherwise."""
@@ -171,6 +219,7 @@ class DataStack(Stack):
             props=SecureBucketProps(
                 versioned=config.bucket_versioning,
                 cors_allowed_origins=config.cors_allow_origins,
+                lifecycle_rules=_incoming_expiry(versioned=config.bucket_versioning),
             ),
         )
 
@@ -182,7 +231,8 @@ class DataStack(Stack):
             config=config,
             handler="uploads.processor.handler",
             service="corkboard-uploads",
-            description="Checks each uploaded attachment and marks its record ready or rejected.",
+            description="Checks each uploaded attachment, publishes a good one and settles its record.",
+            timeout=_UPLOADS_TIMEOUT,
             environment={
                 design.ENV_TABLE_NAME: self.main_table.table_name,
                 design.ENV_ATTACHMENTS_BUCKET_NAME: self.attachments.bucket.bucket_name,
@@ -192,7 +242,9 @@ class DataStack(Stack):
         uploads.role.add_to_principal_policy(
             iam.PolicyStatement(actions=list(_UPLOADS_TABLE_ACTIONS), resources=[self.main_table.table_arn])
         )
-        allow_attachment_objects(uploads.role, self.attachments.bucket, _UPLOADS_OBJECT_ACTIONS)
+        bucket = self.attachments.bucket
+        allow_attachment_objects(uploads.role, bucket, design.INCOMING_KEY_PREFIX, _UPLOADS_INCOMING_ACTIONS)
+        allow_attachment_objects(uploads.role, bucket, design.ATTACHMENTS_KEY_PREFIX, _UPLOADS_SERVED_ACTIONS)
         # Without ListBucket, S3 answers HEAD on a missing key with 403, not 404: the processor could not
         # tell a file deleted meanwhile from a fault and would send the event to the failure queue.
         # s3:prefix does not apply to HeadObject, so this one bucket's listing is granted whole.
@@ -226,3 +278,25 @@ class DataStack(Stack):
             "rotation Lambda.",
         )
         return secret
+
+
+def _incoming_expiry(*, versioned: bool) -> tuple[s3.LifecycleRule, ...]:
+    """Uploads that are never checked (the function failed for good, or nobody asked for them) expire.
+
+    Checked, rejected and discarded uploads are deleted by the uploads function; this catches the rest,
+    after the same time as a pending record's TTL. In a versioned bucket the expiry leaves a delete marker
+    and a noncurrent version, which expire too.
+    """
+    after = Duration.days(design.INCOMING_EXPIRY_DAYS)
+    expire = s3.LifecycleRule(
+        id="ExpireUncheckedUploads",
+        prefix=design.INCOMING_KEY_PREFIX,
+        expiration=after,
+        noncurrent_version_expiration=after if versioned else None,
+    )
+    if not versioned:
+        return (expire,)
+    markers = s3.LifecycleRule(
+        id="RemoveExpiredUploadMarkers", prefix=design.INCOMING_KEY_PREFIX, expired_object_delete_marker=True
+    )
+    return (expire, markers)

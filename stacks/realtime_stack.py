@@ -1,8 +1,8 @@
-"""RealtimeStack: the WebSocket API, its connections table, and the stream broadcaster.
+"""RealtimeStack: the WebSocket API and the stream broadcaster.
 
-Kept apart from the REST API so that the two can be deployed and rolled back independently; both read
-the DataStack's tables. Connection records are ephemeral (2 h at most), so this stack holds no data
-worth keeping.
+Kept apart from the REST API so that the two can be deployed and rolled back independently; both use
+the DataStack's tables, the connections table included (the REST function ends subscriptions when a
+member is removed or a board deleted). This stack holds no data.
 """
 
 from collections.abc import Sequence
@@ -36,10 +36,19 @@ BROADCAST_SORT_KEY_PREFIXES = ("META", "MEMBER#", "TASK#", "ATTACH#")
 
 # What each function's code calls on the connections table (corkboard/connections.py), and no more.
 _CONNECT_ACTIONS = ("dynamodb:PutItem",)
-_ACTIONS_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchWriteItem")
+# subscribe is a transaction: check the connection, put both subscription items; unsubscribe batches.
+_ACTIONS_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:PutItem",
+    "dynamodb:BatchWriteItem",
+)
 _CLEANUP_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem")
-# Permission checks read the board and the caller's membership.
-_MAIN_TABLE_READS = ("dynamodb:GetItem",)
+# It also counts a subscriber's failed posts, rewriting the subscriber item (PutItem, if it still exists).
+_BROADCASTER_ACTIONS = (*_CLEANUP_ACTIONS, "dynamodb:PutItem")
+# Permission checks read the board and the caller's membership; subscribe checks the membership again in
+# its transaction, so that a removal committed in between refuses it.
+_MAIN_TABLE_ACCESS = ("dynamodb:GetItem", "dynamodb:ConditionCheckItem")
 
 
 class RealtimeStack(Stack):
@@ -56,6 +65,7 @@ class RealtimeStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._config = config
+        self._encryption_key = data.encryption_key
         auth_libraries = PythonDependenciesLayer(
             self,
             "AuthLibraries",
@@ -97,6 +107,8 @@ class RealtimeStack(Stack):
                 throttling_rate_limit=config.throttling_rate_limit,
                 throttling_burst_limit=config.throttling_burst_limit,
                 access_log_retention=config.log_retention,
+                encryption_key=data.encryption_key,
+                existing_connections_table=data.connections_table,
             ),
         )
         self.broadcaster = self._function(
@@ -112,6 +124,7 @@ class RealtimeStack(Stack):
                 table=data.main_table,
                 handler=self.broadcaster.invocable,
                 filters=(_board_item_filter(),),
+                encryption_key=data.encryption_key,
             ),
         )
         self.functions = (self.authorizer, self.connect, self.disconnect, self.actions, self.broadcaster)
@@ -132,6 +145,7 @@ class RealtimeStack(Stack):
             self,
             construct_id,
             config=self._config,
+            encryption_key=self._encryption_key,
             handler=handler,
             service="corkboard-realtime",
             description=description,
@@ -147,7 +161,7 @@ class RealtimeStack(Stack):
             self.connect: _CONNECT_ACTIONS,
             self.disconnect: _CLEANUP_ACTIONS,
             self.actions: _ACTIONS_ACTIONS,
-            self.broadcaster: _CLEANUP_ACTIONS,
+            self.broadcaster: _BROADCASTER_ACTIONS,
         }
         for function, actions in grants.items():
             function.function.add_environment(design.ENV_CONNECTIONS_TABLE_NAME, connections.table_name)
@@ -157,7 +171,7 @@ class RealtimeStack(Stack):
             self.websocket.grant_manage_connections(function.role)
         self.actions.function.add_environment(design.ENV_TABLE_NAME, data.main_table.table_name)
         self.actions.function.add_environment(design.ENV_ADMIN_GROUP, design.ADMIN_GROUP)
-        _allow(self.actions, _MAIN_TABLE_READS, data.main_table.table_arn)
+        _allow(self.actions, _MAIN_TABLE_ACCESS, data.main_table.table_arn)
 
     def _outputs(self) -> None:
         CfnOutput(

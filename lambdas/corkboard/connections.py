@@ -2,24 +2,32 @@
 
 Layout (attribute names from ``corkboard.table_design``)::
 
-    Connection    pk=CONN#{connection_id}  sk=META              user_id, connected_at, expiresAt
-    Subscriber    pk=BOARD#{board_id}      sk=CONN#{connection_id}  user_id, expiresAt
-    Subscription  pk=CONN#{connection_id}  sk=SUB#{board_id}    expiresAt
+    Connection    pk=CONN#{connection_id}  sk=META                  user_id, connected_at, expiresAt
+    Subscriber    pk=BOARD#{board_id}      sk=CONN#{connection_id}  user_id, failed_posts, expiresAt
+    Subscription  pk=CONN#{connection_id}  sk=SUB#{board_id}        expiresAt
+    Farewell      pk=BOARD#{board_id}      sk=FAREWELL#{event_type}#{user_id}#{connection_id}  expiresAt
 
 A subscription is written twice so that both questions are a Query: "who listens to this board?" (the
 broadcaster) and "what does this connection listen to?" (cleanup when it goes). Every item expires by
 TTL when its connection would: API Gateway closes a WebSocket after 2 hours at the latest, so a
 ``$disconnect`` that never ran leaves nothing behind for long. Nothing here Scans.
 
+Access is revoked here, never by the stream. Subscribing is one transaction with a check that the
+caller's membership (or, for an admin, the board) still exists, so no subscription is written after a
+removal has committed. Removing a member ends their subscriptions in one transaction with the
+membership's deletion (:meth:`ConnectionsRepository.end_subscriptions_of`); deleting a board ends all
+of its subscriptions. What ends a subscription leaves a Farewell: the connection is owed that one last
+event (``member.removed``, ``board.deleted``), which the broadcaster sends as a courtesy and forgets.
+
 Example:
     >>> connections = ConnectionsRepository()
     >>> connections.connect("L0SM9cOFvHcCIhw=", "user-1")
-    >>> connections.subscribe("L0SM9cOFvHcCIhw=", "01J...")
+    >>> connections.subscribe("L0SM9cOFvHcCIhw=", "01J...", access=membership_check)
     >>> [s.connection_id for s in connections.subscribers_of("01J...")]
     ['L0SM9cOFvHcCIhw=']
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from functools import cached_property
 from typing import Any
@@ -28,7 +36,17 @@ from pydantic import Field
 
 from corkboard import settings
 from corkboard.models import UtcDatetime, utc_now
-from corkboard.odm import Attr, ConditionBase, ItemNotFoundError, Key, Model, Table, TableSchema
+from corkboard.odm import (
+    Attr,
+    ConditionBase,
+    ConditionFailedError,
+    ItemNotFoundError,
+    Key,
+    Model,
+    Table,
+    TableSchema,
+    WriteOp,
+)
 from corkboard.table_design import (
     CONNECTIONS_PARTITION_KEY,
     CONNECTIONS_SORT_KEY,
@@ -40,6 +58,7 @@ __all__ = [
     "CONNECTION_LIFETIME",
     "Connection",
     "ConnectionsRepository",
+    "Farewell",
     "Subscriber",
     "Subscription",
 ]
@@ -55,6 +74,10 @@ CONNECTIONS_SCHEMA = TableSchema(
 
 _CONNECTION_PARTITION = "CONN#{connection_id}"
 _BOARD_PARTITION = "BOARD#{board_id}"
+# DynamoDB takes at most 100 actions in one TransactWriteItems.
+_TRANSACTION_ACTIONS = 100
+# Ending one subscription deletes its two items and leaves a Farewell.
+_ACTIONS_PER_ENDED_SUBSCRIPTION = 3
 
 
 class Connection(
@@ -81,6 +104,8 @@ class Subscriber(
     connection_id: str = Field(frozen=True)
     user_id: str = Field(frozen=True)
     expires_at: UtcDatetime
+    # Posts of this board's events to the connection that failed in a row; a delivered one resets it.
+    failed_posts: int = 0
 
 
 class Subscription(
@@ -92,6 +117,27 @@ class Subscription(
 
     connection_id: str = Field(frozen=True)
     board_id: str = Field(frozen=True)
+    expires_at: UtcDatetime
+
+
+class Farewell(
+    Model,
+    keys={
+        CONNECTIONS_PARTITION_KEY: _BOARD_PARTITION,
+        CONNECTIONS_SORT_KEY: "FAREWELL#{event_type}#{user_id}#{connection_id}",
+    },
+    ttl_field="expires_at",
+):
+    """A connection whose subscription to the board was ended, owed the event that ended it.
+
+    Filed under the board beside its subscribers but under another prefix, so the broadcaster's read of
+    the subscribers never sees it: nothing but that one event is ever sent to it for the board.
+    """
+
+    board_id: str = Field(frozen=True)
+    event_type: str = Field(frozen=True)
+    user_id: str = Field(frozen=True)
+    connection_id: str = Field(frozen=True)
     expires_at: UtcDatetime
 
 
@@ -122,10 +168,16 @@ class ConnectionsRepository:
     def get_connection(self, connection_id: str) -> Connection | None:
         return self._table.get(Connection, {"connection_id": connection_id}, consistent=True)
 
-    def subscribe(self, connection_id: str, board_id: str) -> Subscriber:
-        """File the connection under the board (both ways); ItemNotFoundError if the connection is gone.
+    def subscribe(
+        self, connection_id: str, board_id: str, *, access: WriteOp[Any] | None = None
+    ) -> Subscriber:
+        """File the connection under the board (both ways), in one transaction that checks it is still open.
 
-        The subscription expires with its connection and belongs to the user who opened it, whoever asks.
+        ``access`` is a condition check on the main table (the caller's membership, or the board for an
+        admin), written in the same transaction: a removal that commits first makes this raise
+        ItemNotFoundError for that item instead of subscribing. ItemNotFoundError for the Connection if
+        the connection is gone. The subscription expires with its connection and belongs to the user who
+        opened it, whoever asks.
         """
         connection = self.get_connection(connection_id)
         if connection is None:
@@ -139,7 +191,12 @@ class ConnectionsRepository:
         subscription = Subscription(
             connection_id=connection_id, board_id=board_id, expires_at=connection.expires_at
         )
-        self._table.batch_save([subscriber, subscription])
+        writes = [
+            self._table.check_op(Connection, {"connection_id": connection_id}),
+            self._table.save_op(subscriber),
+            self._table.save_op(subscription),
+        ]
+        self._table.transact_write([access, *writes] if access is not None else writes)
         return subscriber
 
     def unsubscribe(self, connection_id: str, board_id: str) -> None:
@@ -147,24 +204,79 @@ class ConnectionsRepository:
         self._forget([(board_id, connection_id)])
 
     def subscribers_of(self, board_id: str) -> list[Subscriber]:
-        """Every connection subscribed to the board, however many pages that takes."""
-        return list(self._table.query_all(Subscriber, self._board_subscribers(board_id)))
+        """Every connection subscribed to the board now, however many pages that takes.
 
-    def unsubscribe_user(self, board_id: str, user_id: str) -> int:
-        """End every subscription ``user_id`` holds on the board (all their tabs); returns how many."""
-        subscribers = self._table.query_all(
-            Subscriber, self._board_subscribers(board_id), filter=Attr("user_id").eq(user_id)
+        A strongly consistent read: a subscription that a removal ended before this call is never in it.
+        """
+        return list(self._table.query_all(Subscriber, self._board_subscribers(board_id), consistent=True))
+
+    def end_subscriptions_of(
+        self, board_id: str, user_id: str, *, together_with: WriteOp[Any], farewell: str
+    ) -> int:
+        """End every subscription ``user_id`` holds on the board, atomically with ``together_with``.
+
+        ``together_with`` (the membership's deletion, on the main table) and the ends of the subscriptions
+        are one TransactWriteItems: either the member is gone and so are their subscriptions, or neither.
+        A transaction holds 100 actions, so subscriptions past the 33rd end first, on their own: if the
+        request stops half-way, the member has lost live updates and kept the membership, never the other
+        way round. A ``subscribe`` that passed its check just before the transaction may still have
+        written after the first read; a second read ends those too. After the transaction no subscribe
+        can succeed (its check fails), so nothing is left. Returns how many subscriptions ended.
+        """
+        found = self._subscriptions_of_user(board_id, user_id)
+        in_transaction = (_TRANSACTION_ACTIONS - 1) // _ACTIONS_PER_ENDED_SUBSCRIPTION
+        self._end(found[in_transaction:], farewell)
+        self._table.transact_write([together_with, *self._end_ops(found[:in_transaction], farewell)])
+        raced = self._subscriptions_of_user(board_id, user_id)
+        self._end(raced, farewell)
+        return len(found) + len(raced)
+
+    def end_board_subscriptions(self, board_id: str, *, farewell: str) -> int:
+        """End every subscription to the board (it is being deleted); returns how many."""
+        subscribers = self.subscribers_of(board_id)
+        self._end(subscribers, farewell)
+        return len(subscribers)
+
+    def take_farewells(self, board_id: str, event_type: str, user_id: str | None = None) -> list[str]:
+        """The connections owed ``event_type`` on the board (only ``user_id``'s, if given), forgotten now."""
+        prefix = f"{Farewell.key_prefix(CONNECTIONS_SORT_KEY)}{event_type}#"
+        if user_id is not None:
+            prefix = f"{prefix}{user_id}#"
+        partition = Farewell.render_key(CONNECTIONS_PARTITION_KEY, {"board_id": board_id})
+        farewells = list(
+            self._table.query_all(
+                Farewell,
+                Key(CONNECTIONS_PARTITION_KEY).eq(partition) & Key(CONNECTIONS_SORT_KEY).begins_with(prefix),
+                consistent=True,
+            )
         )
-        return self._forget((s.board_id, s.connection_id) for s in subscribers)
+        self._table.batch_delete(Farewell, [dict(farewell) for farewell in farewells])
+        return [farewell.connection_id for farewell in farewells]
 
-    def drop_board(self, board_id: str) -> int:
-        """End every subscription to the board (it was deleted); returns how many."""
-        return self._forget((s.board_id, s.connection_id) for s in self.subscribers_of(board_id))
+    def record_failed_post(self, subscriber: Subscriber) -> int | None:
+        """Count one more failed post to the subscriber; the new count, or None if it has unsubscribed.
+
+        Counted from the item the broadcaster just read, not with an atomic ADD: one board's records are
+        broadcast one at a time (they share a stream shard), so two counts of one subscriber never race.
+        """
+        counted = subscriber.model_copy(update={"failed_posts": subscriber.failed_posts + 1})
+        try:
+            return self._table.save(counted, condition=self._exists()).failed_posts
+        except ConditionFailedError:
+            return None
+
+    def clear_failed_posts(self, subscriber: Subscriber) -> None:
+        """A post got through: the failures before it were not in a row with the next ones."""
+        try:
+            self._table.save(subscriber.model_copy(update={"failed_posts": 0}), condition=self._exists())
+        except ConditionFailedError:
+            return
 
     def disconnect(self, connection_id: str) -> int:
         """Forget the connection and all its subscriptions; returns how many subscriptions ended.
 
-        The connection item goes first, so a ``subscribe`` racing with this finds it gone and adds nothing.
+        The connection item goes first: ``subscribe`` checks it in its transaction, so no subscription
+        can be added after it, and the consistent read that follows sees every one added before.
         Deleting is unconditional: a connection that TTL or an earlier cleanup already removed is fine.
         """
         self._table.batch_delete(Connection, [{"connection_id": connection_id}])
@@ -173,11 +285,52 @@ class ConnectionsRepository:
             Subscription,
             Key(CONNECTIONS_PARTITION_KEY).eq(partition)
             & Key(CONNECTIONS_SORT_KEY).begins_with(Subscription.key_prefix(CONNECTIONS_SORT_KEY)),
+            consistent=True,
         )
         return self._forget((s.board_id, s.connection_id) for s in subscriptions)
 
     # API Gateway answering 410 Gone means the client left without a $disconnect reaching us yet.
     drop_connection = disconnect
+
+    def _subscriptions_of_user(self, board_id: str, user_id: str) -> list[Subscriber]:
+        return list(
+            self._table.query_all(
+                Subscriber,
+                self._board_subscribers(board_id),
+                filter=Attr("user_id").eq(user_id),
+                consistent=True,
+            )
+        )
+
+    def _end(self, subscribers: Sequence[Subscriber], farewell: str) -> None:
+        self._table.batch_save([self._farewell(subscriber, farewell) for subscriber in subscribers])
+        self._forget((s.board_id, s.connection_id) for s in subscribers)
+
+    def _end_ops(self, subscribers: Sequence[Subscriber], farewell: str) -> list[WriteOp[Any]]:
+        ops: list[WriteOp[Any]] = []
+        for subscriber in subscribers:
+            key = {"board_id": subscriber.board_id, "connection_id": subscriber.connection_id}
+            ops += [
+                # Unconditional, as BatchWriteItem's deletes are: a tab that closed meanwhile is no failure.
+                self._table.delete_op(Subscriber, key, must_exist=False),
+                self._table.delete_op(Subscription, key, must_exist=False),
+                self._table.save_op(self._farewell(subscriber, farewell)),
+            ]
+        return ops
+
+    @staticmethod
+    def _farewell(subscriber: Subscriber, event_type: str) -> Farewell:
+        return Farewell(
+            board_id=subscriber.board_id,
+            event_type=event_type,
+            user_id=subscriber.user_id,
+            connection_id=subscriber.connection_id,
+            expires_at=subscriber.expires_at,
+        )
+
+    @staticmethod
+    def _exists() -> ConditionBase:
+        return Attr(CONNECTIONS_PARTITION_KEY).exists()
 
     def _forget(self, subscriptions: Iterable[tuple[str, str]]) -> int:
         keys = [

@@ -186,6 +186,19 @@ class CorkboardRepository:
     def delete_membership(self, board_id: str, user_id: str) -> None:
         self._table.delete(Membership, {"board_id": board_id, "user_id": user_id})
 
+    def membership_deletion(self, board_id: str, user_id: str) -> WriteOp[None]:
+        """The deletion of an existing membership, to send in a transaction with other writes."""
+        return self._table.delete_op(Membership, {"board_id": board_id, "user_id": user_id})
+
+    def read_access_check(self, board_id: str, user_id: str | None) -> WriteOp[None]:
+        """A condition check, for a transaction, that ``user_id``'s membership still exists.
+
+        None stands for an admin reading a board they are not a member of: then the board must exist.
+        """
+        if user_id is None:
+            return self._board_exists(board_id)
+        return self._table.check_op(Membership, {"board_id": board_id, "user_id": user_id})
+
     def list_members(self, board_id: str, *, limit: int, cursor: str | None) -> Page[Membership]:
         """A board's members, ordered by user id."""
         query = Query(

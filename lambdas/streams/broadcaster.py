@@ -1,10 +1,12 @@
 """The main table's stream to the boards' WebSocket subscribers. Entry point: ``streams.broadcaster.handler``.
 
 Each record becomes at most one event (:mod:`corkboard.events`), posted to every subscriber of its board
-(:mod:`corkboard.services.broadcasts`). Powertools' ``BatchProcessor`` turns failed records into the
-``batchItemFailures`` answer (the event source mapping sets ReportBatchItemFailures): Lambda resumes the
-shard from the first failed record, retries, and at last hands it to the on-failure queue, so nothing is
-dropped silently. A batch in which every record failed raises instead, which lets Lambda bisect it.
+(:mod:`corkboard.services.broadcasts`). A post that fails is that connection's affair and never fails the
+record; a record fails when it cannot be read or when its board's subscribers cannot be. Powertools'
+``BatchProcessor`` turns failed records into the ``batchItemFailures`` answer (the event source mapping
+sets ReportBatchItemFailures): Lambda resumes the shard from the first failed record, retries, and at
+last hands it to the on-failure queue, so nothing is dropped silently. A batch in which every record
+failed raises instead, which lets Lambda bisect it.
 
 Once a record has failed, the rest of the batch is failed without being posted: Lambda sends them again
 anyway after the failed one, and posting them now would deliver them twice and out of order.

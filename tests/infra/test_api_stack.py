@@ -9,6 +9,7 @@ from aws_cdk.assertions import Match, Template
 
 from lambdas.corkboard import table_design as design
 from stacks.rest_routes import REST_ROUTES
+from tests.infra.policy_statements import function_properties, role_statements
 
 ROOT = Path(__file__).resolve().parents[2]
 METHOD = "AWS::ApiGateway::Method"
@@ -138,3 +139,20 @@ def test_data_actions_name_their_resources_and_never_scan(api_template: Template
     for statement in data_statements:
         assert "dynamodb:Scan" not in _as_list(statement["Action"])
         assert "*" not in _as_list(statement["Resource"]), statement
+
+
+def test_the_rest_function_may_end_subscriptions_and_no_more(api_template: Template) -> None:
+    """Removing a member or deleting a board ends WebSocket subscriptions in the connections table."""
+    variables = function_properties(api_template, "api.app.handler")["Environment"]["Variables"]
+    assert "ConnectionsTable" in json.dumps(variables[design.ENV_CONNECTIONS_TABLE_NAME])
+    [statement] = [
+        statement
+        for statement in role_statements(api_template, "api.app.handler")
+        if "ConnectionsTable" in json.dumps(statement["Resource"])
+    ]
+    assert sorted(_as_list(statement["Action"])) == [
+        "dynamodb:BatchWriteItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+    ]

@@ -37,7 +37,7 @@ def test_main_table_keys_indexes_and_stream_match_the_shared_design(data_templat
 
 def test_every_table_is_on_demand_and_encrypted(data_template: Template) -> None:
     tables = data_template.find_resources(TABLE)
-    assert len(tables) == 2
+    assert len(tables) == 3, "main, idempotency and WebSocket connections"
     for table in tables.values():
         assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
         assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
@@ -135,5 +135,18 @@ def test_attachments_bucket_is_private_tls_only_and_unversioned_in_dev(data_temp
                     ]
                 )
             }
+        },
+    )
+
+
+def test_connections_table_has_the_repositorys_keys_and_expires_by_ttl(data_template: Template) -> None:
+    data_template.has_resource_properties(
+        TABLE,
+        {
+            "KeySchema": [
+                {"AttributeName": design.CONNECTIONS_PARTITION_KEY, "KeyType": "HASH"},
+                {"AttributeName": design.CONNECTIONS_SORT_KEY, "KeyType": "RANGE"},
+            ],
+            "TimeToLiveSpecification": {"AttributeName": design.CONNECTIONS_TTL_ATTRIBUTE, "Enabled": True},
         },
     )

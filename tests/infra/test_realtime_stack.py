@@ -68,11 +68,23 @@ def test_stage_throttles_and_logs(realtime_template: Template) -> None:
     )
 
 
-def test_connections_expire_by_ttl(realtime_template: Template) -> None:
-    realtime_template.has_resource_properties(
-        "AWS::DynamoDB::Table",
-        {"TimeToLiveSpecification": {"AttributeName": design.CONNECTIONS_TTL_ATTRIBUTE, "Enabled": True}},
-    )
+def test_the_connections_table_is_the_data_stacks(realtime_template: Template) -> None:
+    """The REST function ends subscriptions too, so the table lives in the stack both depend on."""
+    realtime_template.resource_count_is("AWS::DynamoDB::Table", 0)
+
+
+def test_subscribe_checks_the_membership_in_its_transaction(realtime_template: Template) -> None:
+    actions = {
+        action
+        for statement in role_statements(realtime_template, "ws.actions.handler")
+        for action in _as_list(statement["Action"])
+    }
+    assert {"dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:GetItem"} <= actions
+    assert not {"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:UpdateItem"} & actions
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def test_broadcaster_sees_only_board_items_and_reports_partial_failures(realtime_template: Template) -> None:

@@ -1,10 +1,13 @@
 """A local stand-in for API Gateway's ``@connections`` endpoint (the Management API), for tests and the bench.
 
 ``POST /{stage}/@connections/{connectionId}`` records the frame and answers 200. A connection can be told to
-answer 410 (the client has gone) or 500 (something broke) instead, and every answer can be delayed to play
-network latency. It is a threaded server, as the real endpoint serves posts concurrently, so a fan-out's
-posts really overlap. Errors carry ``x-amzn-ErrorType`` as API Gateway's do, so botocore raises the same
-exceptions (``GoneException`` for 410) as it would against AWS.
+answer 410 (the client has gone), 429 (``LimitExceededException``: its buffer is full) or 500 (something
+broke) instead, or to stall: its posts are never answered, like those to a client that stopped reading
+when nothing bounds the wait. Every answer can be delayed to play network latency.
+``DELETE /{stage}/@connections/{connectionId}`` closes the connection: later posts to it answer 410. It is a
+threaded server, as the real endpoint serves posts concurrently, so a fan-out's posts really overlap.
+Errors carry ``x-amzn-ErrorType`` as API Gateway's do, so botocore raises the same exceptions
+(``GoneException`` for 410) as it would against AWS.
 
     with ConnectionsEndpoint() as endpoint:
         os.environ["WEBSOCKET_CALLBACK_URL"] = endpoint.callback_url
@@ -12,8 +15,10 @@ exceptions (``GoneException`` for 410) as it would against AWS.
         ...                                        # code under test posts to conn-1 and conn-2
         endpoint.frames("conn-1")                  # [{"type": "task.created", ...}]
 
-Run as a script, it serves in a process of its own and prints its callback URL (bench/fanout.py does this,
-so that the endpoint's work does not compete with the code being measured, as API Gateway's does not).
+Run as a script, it serves in a process of its own and prints its callback URL (the benches do this, so
+that the endpoint's work does not compete with the code being measured, as API Gateway's does not). Then
+``GET /{stage}/@report`` answers what it saw: every connection's frames with their arrival times, the
+attempts, and the connections closed.
 """
 
 import argparse
@@ -28,7 +33,13 @@ from urllib.parse import unquote
 
 __all__ = ["ConnectionsEndpoint"]
 
-_ERROR_TYPES = {410: "GoneException", 403: "ForbiddenException", 500: "InternalServerErrorException"}
+_ERROR_TYPES = {
+    410: "GoneException",
+    403: "ForbiddenException",
+    # What API Gateway answers when a client's outgoing buffer is full because it stopped reading.
+    429: "LimitExceededException",
+    500: "InternalServerErrorException",
+}
 _PATH_MARKER = "/@connections/"
 
 
@@ -41,7 +52,12 @@ class ConnectionsEndpoint:
         self._lock = threading.Lock()
         self._answers: dict[str, int] = {}
         self._delivered: dict[str, list[Any]] = defaultdict(list)
+        self._arrivals: dict[str, list[float]] = defaultdict(list)
         self._attempts: dict[str, int] = defaultdict(int)
+        self._stalled: set[str] = set()
+        self._closed: list[str] = []
+        # Set when the endpoint stops, so that stalled posts end and the server can shut down.
+        self._stopping = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="connections-endpoint", daemon=True
@@ -54,6 +70,7 @@ class ConnectionsEndpoint:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
@@ -68,6 +85,21 @@ class ConnectionsEndpoint:
         """Answer posts to ``connection_id`` with ``status`` from now on (200 unless told)."""
         with self._lock:
             self._answers[connection_id] = status
+
+    def stall(self, connection_id: str) -> None:
+        """Never answer posts to ``connection_id`` from now on (until the endpoint stops)."""
+        with self._lock:
+            self._stalled.add(connection_id)
+
+    def closed(self) -> list[str]:
+        """The connections closed with DELETE, in order."""
+        with self._lock:
+            return list(self._closed)
+
+    def arrivals(self, connection_id: str) -> list[float]:
+        """When each delivered frame arrived (``time.time()``), in the order of :meth:`frames`."""
+        with self._lock:
+            return list(self._arrivals.get(connection_id, []))
 
     def frames(self, connection_id: str) -> list[Any]:
         """The frames delivered (answered 200) to ``connection_id``, decoded, in arrival order."""
@@ -85,13 +117,38 @@ class ConnectionsEndpoint:
         with self._lock:
             return sum(len(frames) for frames in self._delivered.values())
 
-    def _receive(self, connection_id: str, body: bytes) -> int:
+    def report(self) -> dict[str, Any]:
+        """Everything seen so far, JSON-ready: what ``GET /{stage}/@report`` answers."""
+        with self._lock:
+            return {
+                "frames": {
+                    connection_id: [
+                        {"frame": frame, "at": at}
+                        for frame, at in zip(frames, self._arrivals[connection_id], strict=True)
+                    ]
+                    for connection_id, frames in self._delivered.items()
+                },
+                "attempts": dict(self._attempts),
+                "closed": list(self._closed),
+            }
+
+    def _receive(self, connection_id: str, body: bytes) -> int | None:
+        """The status to answer a post with; None to leave it unanswered."""
         with self._lock:
             self._attempts[connection_id] += 1
+            if connection_id in self._stalled:
+                return None
             status = self._answers.get(connection_id, 200)
             if status == 200:
                 self._delivered[connection_id].append(json.loads(body))
+                self._arrivals[connection_id].append(time.time())
             return status
+
+    def _close(self, connection_id: str) -> None:
+        with self._lock:
+            self._closed.append(connection_id)
+            self._stalled.discard(connection_id)
+            self._answers[connection_id] = 410
 
 
 class _Server(ThreadingHTTPServer):
@@ -107,14 +164,40 @@ def _handler_for(endpoint: ConnectionsEndpoint) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            prefix = f"/{endpoint.stage}{_PATH_MARKER}"
-            if not self.path.startswith(prefix):
-                self._reply(404, "NotFoundException")
+            connection_id = self._connection_id()
+            if connection_id is None:
                 return
-            status = endpoint._receive(unquote(self.path.removeprefix(prefix)), body)
+            status = endpoint._receive(connection_id, body)
+            if status is None:
+                endpoint._stopping.wait()
+                return
             if endpoint.latency_seconds:
                 time.sleep(endpoint.latency_seconds)
             self._reply(status, _ERROR_TYPES.get(status))
+
+        def do_GET(self) -> None:
+            if self.path != f"/{endpoint.stage}/@report":
+                self._reply(404, "NotFoundException")
+                return
+            payload = json.dumps(endpoint.report()).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_DELETE(self) -> None:
+            connection_id = self._connection_id()
+            if connection_id is not None:
+                endpoint._close(connection_id)
+                self._reply(204, None)
+
+        def _connection_id(self) -> str | None:
+            prefix = f"/{endpoint.stage}{_PATH_MARKER}"
+            if not self.path.startswith(prefix):
+                self._reply(404, "NotFoundException")
+                return None
+            return unquote(self.path.removeprefix(prefix))
 
         def _reply(self, status: int, error_type: str | None) -> None:
             payload = b"" if error_type is None else json.dumps({"message": error_type}).encode()
@@ -133,10 +216,20 @@ def _handler_for(endpoint: ConnectionsEndpoint) -> type[BaseHTTPRequestHandler]:
 
 
 def main() -> None:
-    """Serve until killed, in a process of its own (the bench runs it so): prints the callback URL first."""
+    """Serve until killed, in a process of its own (the benches run it so): prints the callback URL first."""
     parser = argparse.ArgumentParser(description="A local @connections endpoint that answers 200.")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before every answer")
-    with ConnectionsEndpoint(latency_seconds=parser.parse_args().latency_ms / 1000) as endpoint:
+    parser.add_argument("--stall", action="append", default=[], metavar="ID", help="never answer ID's posts")
+    parser.add_argument(
+        "--answer", action="append", default=[], metavar="ID=STATUS", help="answer ID's posts with STATUS"
+    )
+    args = parser.parse_args()
+    with ConnectionsEndpoint(latency_seconds=args.latency_ms / 1000) as endpoint:
+        for connection_id in args.stall:
+            endpoint.stall(connection_id)
+        for answer in args.answer:
+            connection_id, status = answer.rsplit("=", 1)
+            endpoint.answer(connection_id, int(status))
         print(endpoint.callback_url, flush=True)
         threading.Event().wait()
 

@@ -281,8 +281,13 @@ class Table:
         *,
         expected_version: int | None = None,
         condition: ConditionBase | None = None,
+        must_exist: bool = True,
     ) -> WriteOp[None]:
-        """A Delete of an existing item, optionally only at ``expected_version``."""
+        """A Delete of an existing item, optionally only at ``expected_version``.
+
+        With ``must_exist=False`` an absent item is no failure, for transactions that clean up whatever
+        is still there.
+        """
         layout = model_cls.item_layout()
         version_guard = (
             None if expected_version is None else Attr(layout.require_version_field()).eq(expected_version)
@@ -290,11 +295,11 @@ class Table:
         expectation = Expectation(
             layout.model_name,
             self._key_values(layout, key),
-            must_exist=True,
+            must_exist=must_exist,
             version_field=layout.version_field,
             expected_version=expected_version,
         )
-        guard = all_of(self._exists(), version_guard, condition)
+        guard = all_of(self._exists() if must_exist else None, version_guard, condition)
         return self._op("Delete", {"Key": self._primary_key(model_cls, key)}, guard, expectation, None)
 
     def check_op(

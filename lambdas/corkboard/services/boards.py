@@ -10,13 +10,14 @@ from typing import Any
 
 from corkboard.attachment_keys import board_prefix
 from corkboard.errors import ResourceNotFoundError
+from corkboard.events import EventType
 from corkboard.identity import Caller
 from corkboard.models import Board, Role
 from corkboard.observability import tracer
 from corkboard.repository import Page
 from corkboard.services.attachment_cleanup import delete_with_files
 from corkboard.services.board_access import authorize
-from corkboard.services.store import repository
+from corkboard.services.store import connections, repository
 
 __all__ = ["create", "delete", "get", "list_mine", "update"]
 
@@ -52,6 +53,12 @@ def update(caller: Caller, board_id: str, *, version: int, changes: Mapping[str,
 
 @tracer.capture_method
 def delete(caller: Caller, board_id: str) -> None:
-    """Delete a board and everything on it (tasks, memberships, attachments and their files); owner only."""
+    """Delete a board and everything on it (tasks, memberships, attachments and their files); owner only.
+
+    Its WebSocket subscriptions end first, so nobody hears of the deletion item by item, and again at the
+    end: a subscribe that raced the deletion cannot have succeeded once the board item was gone.
+    """
     authorize(caller, board_id, Role.OWNER)
+    connections().end_board_subscriptions(board_id, farewell=EventType.BOARD_DELETED)
     delete_with_files(board_prefix(board_id), lambda: repository().delete_board(board_id))
+    connections().end_board_subscriptions(board_id, farewell=EventType.BOARD_DELETED)

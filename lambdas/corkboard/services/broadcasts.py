@@ -1,57 +1,75 @@
-"""Delivering a board's events to every connection subscribed to it.
+"""Delivering a board's events to every connection subscribed to it; one slow connection holds up no one.
 
-Delivery is at least once. Posts run concurrently (:mod:`corkboard.fanout`). A connection that has gone
-(410) is forgotten on the spot and is no failure. Any other failed post raises
-:class:`DeliveryFailedError`, so the stream retries the whole record and every subscriber may see the
-event twice; clients tell repeats by the item's ``version``.
+The subscribers are read when the event is sent (a strongly consistent read of the connections table), so
+a subscription that a removal or a board deletion has ended never gets the event, whatever became of
+earlier records. Only that read can fail the event as a whole (:class:`SubscribersUnreadableError`, which
+the stream retries); a post that fails is that connection's affair:
 
-Some events end subscriptions, but only once everyone has the event: the removed member receives their
-own ``member.removed`` and then stops receiving the board; a ``board.deleted`` reaches every subscriber,
-then all of the board's subscriptions end.
+- **410 Gone**: the client left; the connection and its subscriptions are forgotten.
+- **No answer in time** (:class:`~corkboard.management_api.PostTimedOutError`): the connection is closed
+  at once (``DELETE @connections``) and forgotten. Each post that waits delays the board's next event for
+  every subscriber, so a connection that does not take its frames is not given a second wait.
+- **Any other failure** (``LimitExceededException`` for a client whose buffer is full, throttling, 5xx),
+  after the one quick retry of :class:`~corkboard.management_api.ManagementApi`: the subscription counts it.
+  :data:`FAILED_POSTS_BEFORE_CLOSING` failures in a row close the connection; a delivered post resets
+  the count. A single failure can be API Gateway's passing trouble (it also answers ``LimitExceeded``
+  when the account posts too fast), so it does not cost a healthy client its socket.
+
+A client whose connection was closed reconnects and reads the board again, so it never misses an event
+without knowing. The connections that a removal or deletion unsubscribed are owed that event
+(``member.removed``, ``board.deleted``): it is posted to them once, as a courtesy, and any failure is
+only logged.
 
 Example:
-    >>> broadcasts.publish(event)   # FanoutReport, or DeliveryFailedError
+    >>> broadcasts.publish(event)   # Broadcast, or SubscribersUnreadableError
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 
 from corkboard import settings
+from corkboard.connections import Subscriber
 from corkboard.events import BoardEvent, EventType
 from corkboard.fanout import FanoutReport, fan_out
-from corkboard.management_api import ConnectionGoneError, encode_frame
+from corkboard.management_api import ConnectionGoneError, PostTimedOutError, encode_frame
 from corkboard.observability import logger, tracer
 from corkboard.services.store import connections, management_api
 
-__all__ = ["DeliveryFailedError", "publish"]
+__all__ = ["FAILED_POSTS_BEFORE_CLOSING", "Broadcast", "SubscribersUnreadableError", "publish"]
 
-# Enough ids to find the connections in the logs without flooding a message.
-_REPORTED_FAILURES = 5
+FAILED_POSTS_BEFORE_CLOSING = 3
 
 
-class DeliveryFailedError(RuntimeError):
-    """Some subscribers did not get the event for a reason other than having left."""
+class SubscribersUnreadableError(RuntimeError):
+    """Who subscribes to the board could not be read, so nobody got the event: the stream retries it."""
 
-    def __init__(self, event: BoardEvent, failed: Mapping[str, Exception]) -> None:
-        shown = ", ".join(
-            f"{cid} ({type(error).__name__})" for cid, error in list(failed.items())[:_REPORTED_FAILURES]
-        )
+    def __init__(self, event: BoardEvent) -> None:
         super().__init__(
-            f"{event.type} on board {event.board_id} could not be posted to {len(failed)} connection(s): "
-            f"{shown}. The stream retries the record, then sends it to the on-failure queue."
+            f"The subscribers of board {event.board_id} could not be read, so {event.type} was posted to "
+            "nobody. The stream retries the record, then sends it to the on-failure queue."
         )
-        self.failed = dict(failed)
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """What became of one event: the posts to the subscribers, and the courtesy posts to the unsubscribed."""
+
+    subscribers: FanoutReport
+    farewells: FanoutReport
 
 
 @tracer.capture_method
-def publish(event: BoardEvent) -> FanoutReport:
-    """Post the event to the board's subscribers; raise DeliveryFailedError unless each got it or has gone."""
-    subscribers = connections().subscribers_of(event.board_id)
-    report = fan_out(
-        [subscriber.connection_id for subscriber in subscribers],
-        partial(_post_or_forget, encode_frame(event.frame())),
-        concurrency=settings.fanout_concurrency(),
-    )
+def publish(event: BoardEvent) -> Broadcast:
+    """Post the event to the board's current subscribers and to whoever it unsubscribed."""
+    try:
+        subscribers = {s.connection_id: s for s in connections().subscribers_of(event.board_id)}
+    except Exception as error:
+        raise SubscribersUnreadableError(event) from error
+    payload = encode_frame(event.frame())
+    concurrency = settings.fanout_concurrency()
+    report = fan_out(list(subscribers), partial(_deliver, payload, subscribers), concurrency=concurrency)
+    farewells = fan_out(_owed(event), partial(_say_farewell, payload), concurrency=concurrency)
     logger.info(
         "event posted",
         extra={
@@ -60,24 +78,59 @@ def publish(event: BoardEvent) -> FanoutReport:
             "delivered": len(report.delivered),
             "gone": len(report.gone),
             "failed": len(report.failed),
+            "farewells": len(farewells.delivered),
         },
     )
-    if report.failed:
-        raise DeliveryFailedError(event, report.failed)
-    _end_subscriptions_after(event)
-    return report
+    return Broadcast(report, farewells)
 
 
-def _post_or_forget(payload: bytes, connection_id: str) -> None:
+def _deliver(payload: bytes, subscribers: Mapping[str, Subscriber], connection_id: str) -> None:
+    """One post; raises what became of it (for the report) after acting on it."""
+    subscriber = subscribers[connection_id]
     try:
         management_api().post(connection_id, payload)
     except ConnectionGoneError:
         connections().drop_connection(connection_id)
         raise
+    except PostTimedOutError as error:
+        _close(connection_id, error)
+        raise
+    except Exception as error:
+        failures = connections().record_failed_post(subscriber)
+        if failures is not None and failures >= FAILED_POSTS_BEFORE_CLOSING:
+            _close(connection_id, error)
+        raise
+    if subscriber.failed_posts:
+        connections().clear_failed_posts(subscriber)
 
 
-def _end_subscriptions_after(event: BoardEvent) -> None:
-    if event.type is EventType.MEMBER_REMOVED:
-        connections().unsubscribe_user(event.board_id, str(event.data["userId"]))
-    elif event.type is EventType.BOARD_DELETED:
-        connections().drop_board(event.board_id)
+def _close(connection_id: str, cause: Exception) -> None:
+    """Close a connection that does not take its frames, and forget it (its $disconnect may never come)."""
+    logger.warning(
+        "closing a connection that does not take its frames",
+        extra={"connection_id": connection_id, "cause": f"{type(cause).__name__}: {cause}"},
+    )
+    try:
+        management_api().close(connection_id)
+    finally:
+        connections().drop_connection(connection_id)
+
+
+def _owed(event: BoardEvent) -> list[str]:
+    """The unsubscribed connections owed this event; a courtesy, so a failed read only skips it."""
+    user_id = str(event.data["userId"]) if event.type is EventType.MEMBER_REMOVED else None
+    if event.type not in (EventType.MEMBER_REMOVED, EventType.BOARD_DELETED):
+        return []
+    try:
+        return connections().take_farewells(event.board_id, event.type, user_id)
+    except Exception:
+        logger.exception("the connections owed this event could not be read; they go without it")
+        return []
+
+
+def _say_farewell(payload: bytes, connection_id: str) -> None:
+    try:
+        management_api().post(connection_id, payload)
+    except ConnectionGoneError:
+        connections().drop_connection(connection_id)
+        raise

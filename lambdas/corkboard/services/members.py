@@ -1,7 +1,9 @@
 """Memberships: the owner adds, re-roles and removes members; any other member may leave.
 
 The owner's own membership is what makes them owner, so it is never edited or removed here (409);
-ending a board is ``DELETE /boards/{boardId}``.
+ending a board is ``DELETE /boards/{boardId}``. Removing a membership ends the user's WebSocket
+subscriptions to the board in the same transaction, so access ends with the request, not with the
+stream (:meth:`~corkboard.connections.ConnectionsRepository.end_subscriptions_of`).
 
 Example:
     >>> members.put(owner, board_id, "user-2", Role.EDITOR)
@@ -9,12 +11,13 @@ Example:
 """
 
 from corkboard.errors import OwnerMembershipError, ResourceNotFoundError
+from corkboard.events import EventType
 from corkboard.identity import Caller
 from corkboard.models import Membership, Role
 from corkboard.observability import tracer
 from corkboard.repository import Page
 from corkboard.services.board_access import authorize
-from corkboard.services.store import repository
+from corkboard.services.store import connections, repository
 
 __all__ = ["list_members", "put", "remove"]
 
@@ -45,4 +48,9 @@ def remove(caller: Caller, board_id: str, user_id: str) -> None:
         raise ResourceNotFoundError("Member", user_id)
     if target.role is Role.OWNER:
         raise OwnerMembershipError()
-    repository().delete_membership(board_id, user_id)
+    connections().end_subscriptions_of(
+        board_id,
+        user_id,
+        together_with=repository().membership_deletion(board_id, user_id),
+        farewell=EventType.MEMBER_REMOVED,
+    )

@@ -20,8 +20,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def api(aws: Any) -> Iterator[Api]:
-    """A client over the handler on a fresh moto account, with no repository cached by an earlier test."""
+def api(aws: Any, connections_table: str) -> Iterator[Api]:
+    """A client over the handler on a fresh moto account, with no repository cached by an earlier test.
+
+    The account has the WebSocket connections table too: removing a member or deleting a board ends
+    subscriptions in it.
+    """
     repository.cache_clear()
     persistence_store.cache_clear()
     yield Api()

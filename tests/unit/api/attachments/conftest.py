@@ -4,18 +4,23 @@ Presigned URLs are only worth testing with a real HTTP client, and moto's in-pro
 one, so here the ``aws`` fixture is overridden: the same account (moto_account.py), created on a moto
 server (the local cloud's EmbeddedAws) that every boto3 client reaches through ``AWS_ENDPOINT_URL``,
 exactly as the Lambda code reaches the local cloud. The fixtures built on ``aws`` (``api``, ``board``,
-``repository``) run on it unchanged. The server starts once per session on a free port and is reset
-before every test.
+``repository``) run on it unchanged, and so does ``connections_table``, overridden here to create the
+WebSocket connections table on the server too. The server starts once per session on a free port and is
+reset before every test.
 """
 
 from collections.abc import Iterator
 
+import boto3
 import pytest
 import requests
+from connections_table import create_connections_table
 from moto_account import AwsResources, create_stack_resources, forget_cached_clients, use_fake_credentials
 from rest_harness import Api, SeededBoard
 from upload_harness import Uploads
 
+from corkboard.services import store
+from corkboard.table_design import ENV_CONNECTIONS_TABLE_NAME
 from emulator.embedded_aws import EmbeddedAws
 
 
@@ -46,3 +51,13 @@ def aws(moto_server: str, bucket_versioned: bool, monkeypatch: pytest.MonkeyPatc
 def uploads(api: Api, board: SeededBoard, aws: AwsResources) -> Uploads:
     """Attachments on the seeded board's task, driven through the API, S3 over HTTP and the processor."""
     return Uploads(api, board, aws.bucket_name)
+
+
+@pytest.fixture
+def connections_table(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The connections table on the server: removing a member or deleting a board ends subscriptions in it."""
+    name = create_connections_table(boto3.client("dynamodb", region_name=aws.region))
+    monkeypatch.setenv(ENV_CONNECTIONS_TABLE_NAME, name)
+    store.connections.cache_clear()
+    yield name
+    store.connections.cache_clear()
