@@ -142,6 +142,7 @@ docs: synth ## Draw docs/architecture.png from the synthesized templates (needs 
 bench: local-synth ## Run the benchmarks; each prints its figures
 	$(PY) bench/cold_import.py
 	$(PY) bench/fanout.py
+	$(PY) bench/stalled_subscriber.py
 	$(PY) bench/status_query.py
 	$(PY) bench/local_overhead.py --cdk-out $(LOCAL_CDK_OUT)
 	$(PY) bench/local_fanout.py --cdk-out $(LOCAL_CDK_OUT)

@@ -59,12 +59,12 @@ from streams.broadcaster import handler  # noqa: E402
 BOARD_ID = "01BENCHBOARD00000000000000"
 
 
-def stream_event(board_id: str) -> dict[str, Any]:
+def task_created_record(board_id: str, title: str = "Benchmark", sequence: int = 1) -> dict[str, Any]:
     """A ``task.created`` record as Lambda delivers it, with the image the repository would have written."""
-    image = dump_item(Task(board_id=board_id, title="Benchmark", version=1), TABLE_SCHEMA)
+    image = dump_item(Task(board_id=board_id, title=title, version=1), TABLE_SCHEMA)
     keys = {name: image[name] for name in (PARTITION_KEY, SORT_KEY)}
-    record = {
-        "eventID": "1",
+    return {
+        "eventID": str(sequence),
         "eventName": "INSERT",
         "eventSource": "aws:dynamodb",
         "eventVersion": "1.1",
@@ -73,12 +73,16 @@ def stream_event(board_id: str) -> dict[str, Any]:
             "ApproximateCreationDateTime": int(time.time()),
             "Keys": keys,
             "NewImage": image,
-            "SequenceNumber": "100000000000000000001",
+            "SequenceNumber": str(100000000000000000000 + sequence),
             "SizeBytes": 512,
             "StreamViewType": "NEW_AND_OLD_IMAGES",
         },
     }
-    return {"Records": [record]}
+
+
+def stream_event(board_id: str) -> dict[str, Any]:
+    """One invocation's event: a single ``task.created`` record."""
+    return {"Records": [task_created_record(board_id)]}
 
 
 @contextmanager
@@ -90,10 +94,10 @@ def concurrency(workers: int) -> Iterator[None]:
 
 
 @contextmanager
-def connections_endpoint(latency_ms: float) -> Iterator[str]:
-    """The local @connections endpoint in its own process; yields its callback URL."""
+def connections_endpoint(latency_ms: float, *options: str) -> Iterator[str]:
+    """The local @connections endpoint in its own process (``options`` are its flags); yields its URL."""
     script = ROOT / "tests" / "unit" / "connections_endpoint.py"
-    command = [sys.executable, str(script), "--latency-ms", str(latency_ms)]
+    command = [sys.executable, str(script), "--latency-ms", str(latency_ms), *options]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
         try:
             yield server.stdout.readline().strip() if server.stdout else ""
