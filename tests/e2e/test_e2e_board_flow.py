@@ -64,6 +64,26 @@ def test_a_shared_board_streams_task_edits_until_the_member_is_removed(
     asyncio.run(scenario())
 
 
+def test_a_deleted_board_says_goodbye_once_and_streams_nothing_of_its_deletion(
+    alice: Api, bob_token: str, rest_url: str, websocket_url: str
+) -> None:
+    bob_id = Api(rest_url, bob_token).call("GET", "/me", 200)["userId"]
+    board_id = alice.call("POST", "/boards", 201, {"name": "Short-lived"})["boardId"]
+    alice.call("PUT", f"/boards/{board_id}/members/{bob_id}", 200, {"role": "viewer"})
+    alice.call("POST", f"/boards/{board_id}/tasks", 201, {"title": "Deleted with the board"})
+
+    async def scenario() -> None:
+        async with subscribed(websocket_url, bob_token, board_id) as bob_socket:
+            alice.call("DELETE", f"/boards/{board_id}", 204)
+            # The board item goes last, so its record is the deletion's last: nothing of the rest came first.
+            goodbye = await next_frame(bob_socket)
+            assert (goodbye["type"], goodbye["boardId"]) == ("board.deleted", board_id)
+            await bob_socket.send(json.dumps({"action": "subscribe", "boardId": board_id}))
+            assert (await next_frame(bob_socket))["error"] == "board_not_found"
+
+    asyncio.run(scenario())
+
+
 def test_bob_cannot_read_alices_board_before_being_added(alice: Api, rest_url: str, bob_token: str) -> None:
     board_id = alice.call("POST", "/boards", 201, {"name": "Private"})["boardId"]
     Api(rest_url, bob_token).call("GET", f"/boards/{board_id}", 404)
