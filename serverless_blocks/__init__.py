@@ -77,8 +77,10 @@ from serverless_blocks.table import Table, TableProps
 from serverless_blocks.user_directory import UserDirectory, UserDirectoryProps
 from serverless_blocks.websocket_api import (
     ConflictingConnectionsTableError,
+    ManagementMethod,
     MissingIdentitySourceError,
     ReservedRouteKeyError,
+    UnknownManagementMethodError,
     WebSocketApi,
     WebSocketApiProps,
 )
@@ -115,6 +117,7 @@ __all__ = [
     "InvalidRepositoryError",
     "InvalidRoutePathError",
     "ManagedRuleGroup",
+    "ManagementMethod",
     "MissingIdentitySourceError",
     "MissingReasonError",
     "MissingTableStreamError",
@@ -134,6 +137,7 @@ __all__ = [
     "StreamBroadcasterProps",
     "Table",
     "TableProps",
+    "UnknownManagementMethodError",
     "UnsupportedLayerRuntimeError",
     "UnsupportedLogLevelError",
     "UnsupportedRuntimeError",

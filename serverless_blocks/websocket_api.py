@@ -14,13 +14,14 @@ Example::
         ),
     )
     realtime.connections_table.grant_read_write_data(connect.function)
-    realtime.grant_manage_connections(broadcaster.function)
+    realtime.grant_manage_connections(broadcaster.function)                       # post_to_connection
+    realtime.grant_manage_connections(janitor.function, methods=("GET", "DELETE"))  # read and close
 """
 
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Final
+from typing import Final, Literal, get_args
 
 import jsii
 from aws_cdk import ArnFormat, Names, RemovalPolicy, Stack
@@ -42,8 +43,10 @@ from serverless_blocks.table import Table, TableProps
 
 __all__ = [
     "ConflictingConnectionsTableError",
+    "ManagementMethod",
     "MissingIdentitySourceError",
     "ReservedRouteKeyError",
+    "UnknownManagementMethodError",
     "WebSocketApi",
     "WebSocketApiProps",
 ]
@@ -51,8 +54,10 @@ __all__ = [
 _CONNECT_ROUTE: Final = "$connect"
 _DISCONNECT_ROUTE: Final = "$disconnect"
 _DEFAULT_ROUTE: Final = "$default"
-# The Management API methods behind post_to_connection, get_connection and delete_connection.
-_MANAGEMENT_METHODS: Final = ("POST", "GET", "DELETE")
+ManagementMethod = Literal["POST", "GET", "DELETE"]
+"""Management API methods: POST is post_to_connection, GET get_connection, DELETE delete_connection."""
+_MANAGEMENT_METHODS: Final[tuple[ManagementMethod, ...]] = get_args(ManagementMethod)
+_SENDING_ONLY: Final[tuple[ManagementMethod, ...]] = ("POST",)
 _CONNECTIONS_TABLE_SETTINGS: Final = "connections_"
 
 _UNAUTHORIZABLE_ROUTE_REASON: Final = (
@@ -87,6 +92,16 @@ class MissingIdentitySourceError(ValueError):
         super().__init__(
             "identity_source is empty; name where the token is, e.g. 'route.request.querystring.token' "
             "or 'route.request.header.Authorization'."
+        )
+
+
+class UnknownManagementMethodError(ValueError):
+    """Raised when a grant names no Management API method, or one that the Management API does not have."""
+
+    def __init__(self, methods: Sequence[str]) -> None:
+        super().__init__(
+            f"methods={tuple(methods)!r} is not a choice of Management API methods; pass one or more of "
+            "'POST' (post_to_connection), 'GET' (get_connection) and 'DELETE' (delete_connection)."
         )
 
 
@@ -178,13 +193,18 @@ class WebSocketApi(Construct):
         self.url = self.stage.url
         self.callback_url = self.stage.callback_url
 
-    def grant_manage_connections(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` to post to, read and close connections of this API's stage, and nothing else.
+    def grant_manage_connections(
+        self, grantee: iam.IGrantable, methods: Sequence[ManagementMethod] = _SENDING_ONLY
+    ) -> iam.Grant:
+        """Allow ``grantee`` the Management API ``methods`` on this stage's connections, and nothing else.
 
-        The wildcard finding this causes on the grantee's role is acknowledged there, for these
-        resources only.
+        The default is the narrowest, ``("POST",)``: a function that only sends frames. Name the others
+        your code calls: ``"GET"`` for get_connection, ``"DELETE"`` for delete_connection. Each method is
+        its own resource (``{api}/{stage}/{method}/@connections/*``), so a grantee that only posts can
+        neither read nor close a connection. The wildcard finding on the grantee's role is acknowledged
+        there, for these resources only.
         """
-        connection_arns = [self._connections_arn(method) for method in _MANAGEMENT_METHODS]
+        connection_arns = [self._connections_arn(method) for method in _chosen_methods(methods)]
         grant = iam.Grant.add_to_principal(
             grantee=grantee, actions=["execute-api:ManageConnections"], resource_arns=connection_arns
         )
@@ -268,6 +288,13 @@ def _validate(props: WebSocketApiProps) -> None:
         overridden = _overridden_table_settings(props)
         if overridden:
             raise ConflictingConnectionsTableError(overridden)
+
+
+def _chosen_methods(methods: Sequence[str]) -> tuple[ManagementMethod, ...]:
+    """``methods`` in the Management API's order, once each; refused if empty or unknown."""
+    if isinstance(methods, str) or not methods or not set(methods) <= set(_MANAGEMENT_METHODS):
+        raise UnknownManagementMethodError([methods] if isinstance(methods, str) else methods)
+    return tuple(method for method in _MANAGEMENT_METHODS if method in methods)
 
 
 def _overridden_table_settings(props: WebSocketApiProps) -> list[str]:

@@ -14,6 +14,7 @@ from constructs import Construct
 
 from lambdas.corkboard import table_design as design
 from serverless_blocks import (
+    ManagementMethod,
     PythonDependenciesLayer,
     PythonDependenciesLayerProps,
     PythonFunction,
@@ -46,6 +47,11 @@ _ACTIONS_ACTIONS = (
 _CLEANUP_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem")
 # It also counts a subscriber's failed posts, rewriting the subscriber item (PutItem, if it still exists).
 _BROADCASTER_ACTIONS = (*_CLEANUP_ACTIONS, "dynamodb:PutItem")
+# What each function calls on @connections (corkboard/management_api.py), and no more: actions answer the
+# caller's frame (post_to_connection); the broadcaster posts events and closes a connection whose posts keep
+# failing (delete_connection). Neither reads a connection (GET).
+_ACTIONS_MANAGEMENT: tuple[ManagementMethod, ...] = ("POST",)
+_BROADCASTER_MANAGEMENT: tuple[ManagementMethod, ...] = ("POST", "DELETE")
 # Permission checks read the board and the caller's membership; subscribe checks the membership again in
 # its transaction, so that a removal committed in between refuses it.
 _MAIN_TABLE_ACCESS = ("dynamodb:GetItem", "dynamodb:ConditionCheckItem")
@@ -166,9 +172,10 @@ class RealtimeStack(Stack):
         for function, actions in grants.items():
             function.function.add_environment(design.ENV_CONNECTIONS_TABLE_NAME, connections.table_name)
             _allow(function, actions, connections.table_arn)
-        for function in (self.actions, self.broadcaster):
+        management = {self.actions: _ACTIONS_MANAGEMENT, self.broadcaster: _BROADCASTER_MANAGEMENT}
+        for function, methods in management.items():
             function.function.add_environment(design.ENV_WEBSOCKET_CALLBACK_URL, self.websocket.callback_url)
-            self.websocket.grant_manage_connections(function.role)
+            self.websocket.grant_manage_connections(function.role, methods=methods)
         self.actions.function.add_environment(design.ENV_TABLE_NAME, data.main_table.table_name)
         self.actions.function.add_environment(design.ENV_ADMIN_GROUP, design.ADMIN_GROUP)
         _allow(self.actions, _MAIN_TABLE_ACCESS, data.main_table.table_arn)

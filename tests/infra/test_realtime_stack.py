@@ -1,8 +1,10 @@
 """RealtimeStack: who may connect, which routes exist, what reaches the broadcaster, and its grants."""
 
 import json
+import re
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match, Template
 
 from lambdas.corkboard import table_design as design
@@ -99,19 +101,28 @@ def test_broadcaster_sees_only_board_items_and_reports_partial_failures(realtime
     assert prefixes == [{"prefix": prefix} for prefix in BROADCAST_SORT_KEY_PREFIXES]
 
 
-def test_manage_connections_is_pinned_to_this_api_and_stage(realtime_template: Template) -> None:
-    for handler in ("ws.actions.handler", "streams.broadcaster.handler"):
-        (statement,) = (
-            s for s in role_statements(realtime_template, handler) if "execute-api" in str(s["Action"])
+@pytest.mark.parametrize(
+    ("handler", "methods"),
+    [("ws.actions.handler", ["POST"]), ("streams.broadcaster.handler", ["POST", "DELETE"])],
+    ids=["actions post", "the broadcaster posts and closes"],
+)
+def test_manage_connections_grants_exactly_the_methods_each_function_calls(
+    realtime_template: Template, handler: str, methods: list[str]
+) -> None:
+    """POST is post_to_connection, DELETE delete_connection; no function reads a connection (GET)."""
+    (statement,) = (
+        s for s in role_statements(realtime_template, handler) if "execute-api" in str(s["Action"])
+    )
+    assert statement["Action"] == "execute-api:ManageConnections"
+    granted = []
+    for resource in _as_list(statement["Resource"]):
+        joined = "".join(
+            part if isinstance(part, str) else json.dumps(part) for part in resource["Fn::Join"][1]
         )
-        assert statement["Action"] == "execute-api:ManageConnections"
-        for resource in statement["Resource"]:
-            joined = "".join(
-                part if isinstance(part, str) else json.dumps(part) for part in resource["Fn::Join"][1]
-            )
-            assert "WebSocketApi" in joined
-            assert "/v1/" in joined
-            assert joined.endswith("/@connections/*")
+        pinned = re.search(r"WebSocketApi.*/v1/(?P<method>[A-Z]+)/@connections/\*$", joined)
+        assert pinned is not None, joined
+        granted.append(pinned["method"])
+    assert sorted(granted) == sorted(methods)
 
 
 def test_authorizer_and_connect_touch_nothing_they_do_not_need(realtime_template: Template) -> None:

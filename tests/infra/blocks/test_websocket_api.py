@@ -13,13 +13,14 @@ from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk.assertions import Match
+from aws_cdk.assertions import Match, Template
 from aws_cdk.aws_apigatewayv2_authorizers import WebSocketLambdaAuthorizer
 
 from serverless_blocks import (
     ConflictingConnectionsTableError,
     MissingIdentitySourceError,
     ReservedRouteKeyError,
+    UnknownManagementMethodError,
     WebSocketApi,
     WebSocketApiProps,
 )
@@ -33,7 +34,8 @@ ROUTE = "AWS::ApiGatewayV2::Route"
 STAGE = "AWS::ApiGatewayV2::Stage"
 TABLE = "AWS::DynamoDB::Table"
 CUSTOM_ROUTES = ("subscribe", "unsubscribe")
-MANAGEMENT_METHODS = ("POST", "GET", "DELETE")
+# A grantee that names no methods may only post: the narrowest grant.
+DEFAULT_MANAGEMENT_METHODS = ("POST",)
 # Weakened Table defaults that the connections table chooses on purpose, and acknowledges.
 EPHEMERAL_TABLE_ACKNOWLEDGMENTS = {
     "AwsSolutions-DDB3",
@@ -123,7 +125,8 @@ def _management_policy_resources(synthesized: SynthesizedBlock[WebSocketApi]) ->
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == "execute-api:ManageConnections"
     assert statement["Effect"] == "Allow"
-    return statement["Resource"]
+    resources = statement["Resource"]
+    return resources if isinstance(resources, list) else [resources]
 
 
 def _connections_arn(api_id: str, stage: str, method: str) -> dict[str, Any]:
@@ -273,8 +276,44 @@ def test_default_connections_table_expires_records_and_goes_with_the_stack(
 def test_manage_connections_is_pinned_to_this_api_and_stage(default: SynthesizedBlock[WebSocketApi]) -> None:
     api_id = _logical_id(default, default.block.api)
     assert _management_policy_resources(default) == [
-        _connections_arn(api_id, "v1", method) for method in MANAGEMENT_METHODS
+        _connections_arn(api_id, "v1", method) for method in DEFAULT_MANAGEMENT_METHODS
     ]
+
+
+def test_manage_connections_grants_the_methods_named_once_each_in_the_apis_order() -> None:
+    stack = Stack()
+    api = _build_api(stack)
+    api.grant_manage_connections(
+        iam.Role.from_role_arn(stack, "Closer", f"arn:aws:iam::{ACCOUNT}:role/c"),
+        methods=("DELETE", "POST", "DELETE"),
+    )
+    template = Template.from_stack(stack)
+    closer = [
+        policy["Properties"]["PolicyDocument"]["Statement"]
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        if policy["Properties"]["Roles"] == ["c"]
+    ]
+    api_id = stack.get_logical_id(api.api.node.default_child)
+
+    assert closer == [
+        [
+            {
+                "Action": "execute-api:ManageConnections",
+                "Effect": "Allow",
+                "Resource": [_connections_arn(api_id, "v1", method) for method in ("POST", "DELETE")],
+            }
+        ]
+    ]
+
+
+@pytest.mark.parametrize("methods", [(), ("PUT",), ("POST", "PATCH"), "POST"], ids=repr)
+def test_manage_connections_refuses_methods_the_management_api_does_not_have(methods: Any) -> None:
+    stack = Stack()
+    api = _build_api(stack)
+    role = iam.Role.from_role_arn(stack, "Other", f"arn:aws:iam::{ACCOUNT}:role/o")
+
+    with pytest.raises(UnknownManagementMethodError, match="'POST' \\(post_to_connection\\)"):
+        api.grant_manage_connections(role, methods=methods)
 
 
 def test_manage_connections_returns_the_grant() -> None:
@@ -317,7 +356,7 @@ def test_default_is_nag_clean_with_justified_acknowledgments(default: Synthesize
         "unsubscribe-Route",
     }
     wildcard_grants = {ack.rule_id for ack in acknowledged if ack.construct_path.endswith("/Broadcaster")}
-    assert len(wildcard_grants) == len(MANAGEMENT_METHODS)
+    assert len(wildcard_grants) == len(DEFAULT_MANAGEMENT_METHODS)
     assert all("@connections/*]" in rule for rule in wildcard_grants)
     assert {ack.rule_id for ack in acknowledged} == {
         "AwsSolutions-APIG4",
@@ -393,7 +432,7 @@ def test_override_manage_connections_follows_the_stage_name(
 ) -> None:
     api_id = _logical_id(overridden, overridden.block.api)
     assert _management_policy_resources(overridden) == [
-        _connections_arn(api_id, "prod", method) for method in MANAGEMENT_METHODS
+        _connections_arn(api_id, "prod", method) for method in DEFAULT_MANAGEMENT_METHODS
     ]
 
 
