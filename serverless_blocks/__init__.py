@@ -34,6 +34,7 @@ from serverless_blocks.github_deploy_access import (
     GitHubDeployAccessProps,
     InvalidRepositoryError,
 )
+from serverless_blocks.method_not_allowed import MethodNotAllowed
 from serverless_blocks.python_dependencies_layer import (
     DependencyInstallError,
     PythonDependenciesLayer,
@@ -118,6 +119,7 @@ __all__ = [
     "InvalidRoutePathError",
     "ManagedRuleGroup",
     "ManagementMethod",
+    "MethodNotAllowed",
     "MissingIdentitySourceError",
     "MissingReasonError",
     "MissingTableStreamError",

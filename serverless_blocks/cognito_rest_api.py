@@ -36,6 +36,7 @@ from constructs import Construct
 from serverless_blocks.compliance import acknowledge_rule, skip_check, warn_weakened_default
 from serverless_blocks.gateway_error_responses import add_gateway_error_responses
 from serverless_blocks.log_group import create_log_group
+from serverless_blocks.method_not_allowed import MethodNotAllowed
 
 __all__ = ["CognitoRestApi", "CognitoRestApiProps", "InvalidCacheClusterSizeError", "InvalidRoutePathError"]
 
@@ -97,6 +98,9 @@ class CognitoRestApiProps:
     cache_cluster_size: str | None = None
     cache_ttl: Duration = field(default_factory=lambda: Duration.seconds(60))
     cache_encrypted: bool = True
+    # A method no route of a resource declares gets 405 and Allow (serverless_blocks.method_not_allowed);
+    # False leaves API Gateway's answer, the same 403 "Missing Authentication Token" as an unknown path.
+    method_not_allowed: bool = True
 
 
 class CognitoRestApi(Construct):
@@ -159,6 +163,13 @@ class CognitoRestApi(Construct):
             "RequestValidator", validate_request_parameters=True, validate_request_body=True
         )
         add_gateway_error_responses(self.api, _cors_error_headers(props.cors_allow_origins))
+        self.method_not_allowed = (
+            MethodNotAllowed(
+                authorizer=self.authorizer, always_allowed=("OPTIONS",) if props.cors_allow_origins else ()
+            )
+            if props.method_not_allowed
+            else None
+        )
         self.web_acl_association = self._associate_web_acl(props.web_acl_arn)
         self._acknowledge_findings(props)
         self._warn_about_weakened_defaults(props)
@@ -177,7 +188,8 @@ class CognitoRestApi(Construct):
         """Route ``method path`` to ``handler`` through its own Lambda proxy integration.
 
         Resources along ``path`` are created or reused. The route requires a Cognito token unless
-        ``public`` is set, which is recorded as an acknowledged cdk-nag finding on the method.
+        ``public`` is set, which is recorded as an acknowledged cdk-nag finding on the method. Other
+        methods on the same path are answered 405 with ``Allow`` (``method_not_allowed``).
         ``query_parameters`` are declared (optional) on the method and join the cache key.
         ``throttling`` is ``(rate_limit, burst_limit)`` for this route instead of the stage's.
         ``cacheable=False`` keeps a GET out of the stage cache, for reads that must see the latest write.
@@ -199,6 +211,8 @@ class CognitoRestApi(Construct):
             request_parameters=_declared_parameters(query_parameters, cache_key) or None,
             request_validator=self.request_validator,
         )
+        if self.method_not_allowed is not None:
+            self.method_not_allowed.declare(resource, method, public=public)
         if public:
             acknowledge_rule(route, "AwsSolutions-APIG4", _PUBLIC_ROUTE_REASON)
             acknowledge_rule(route, "AwsSolutions-COG4", _PUBLIC_ROUTE_REASON)

@@ -34,9 +34,27 @@ def method_routes(template: Template) -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
+# Not routes: the CORS preflight, and the MOCK that answers every other method 405 (method_not_allowed.py).
+_GATEWAY_ANSWERED = frozenset({"OPTIONS", "ANY"})
+
+
 def test_gateway_serves_exactly_the_route_table(api_template: Template) -> None:
-    served = {route for route in method_routes(api_template) if route[0] != "OPTIONS"}
+    served = {route for route in method_routes(api_template) if route[0] not in _GATEWAY_ANSWERED}
     assert served == {(route.method, route.path) for route in REST_ROUTES}
+
+
+def test_every_path_of_the_route_table_answers_other_methods_405(api_template: Template) -> None:
+    undeclared = {
+        path: method for (verb, path), method in method_routes(api_template).items() if verb == "ANY"
+    }
+
+    assert set(undeclared) == {route.path for route in REST_ROUTES}
+    for path, method in undeclared.items():
+        allowed = sorted({route.method for route in REST_ROUTES if route.path == path} | {"OPTIONS"})
+        (response,) = method["Integration"]["IntegrationResponses"]
+        assert method["Integration"]["Type"] == "MOCK"
+        assert response["StatusCode"] == "405"
+        assert response["ResponseParameters"]["method.response.header.Allow"] == f"'{', '.join(allowed)}'"
 
 
 def test_every_method_but_health_requires_the_cognito_authorizer(api_template: Template) -> None:
@@ -55,7 +73,8 @@ def test_only_health_and_cors_preflight_are_public(api_template: Template) -> No
         if method["AuthorizationType"] == "NONE"
     }
     assert ("GET", "/health") in public
-    assert {route for route in public if route[0] != "OPTIONS"} == {("GET", "/health")}
+    # /health's 405 answer is public as /health is; it is a MOCK that reaches nothing.
+    assert {route for route in public if route[0] != "OPTIONS"} == {("GET", "/health"), ("ANY", "/health")}
 
 
 def test_authorizer_trusts_the_stack_user_pool(api_template: Template) -> None:

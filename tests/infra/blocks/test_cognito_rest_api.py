@@ -305,6 +305,74 @@ def test_routes_require_the_authorizer_unless_declared_public(
     assert all(method["Integration"]["Type"] == "AWS_PROXY" for method in methods)
 
 
+def _declared_by_path() -> dict[str, set[str]]:
+    declared: dict[str, set[str]] = {}
+    for route in ROUTES:
+        declared.setdefault(route.path, set()).add(route.method)
+    return declared
+
+
+def _undeclared_method_answers(synthesized: SynthesizedBlock[CognitoRestApi]) -> dict[str, dict[str, Any]]:
+    return {path: method for (verb, path), method in _methods_by_route(synthesized).items() if verb == "ANY"}
+
+
+def test_every_path_with_routes_answers_other_methods_405_with_allow(
+    default: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    answers = _undeclared_method_answers(default)
+
+    assert set(answers) == set(_declared_by_path())
+    for path, declared in _declared_by_path().items():
+        integration = answers[path]["Integration"]
+        assert integration["Type"] == "MOCK"
+        (response,) = integration["IntegrationResponses"]
+        assert "SelectionPattern" not in response
+        assert response["StatusCode"] == "405"
+        assert response["ResponseParameters"] == {
+            "method.response.header.Allow": "'" + ", ".join(sorted(declared)) + "'"
+        }
+        body = json.loads(response["ResponseTemplates"]["application/json"])
+        assert body["error"] == "method_not_allowed"
+        assert "$context.httpMethod" in body["message"]
+        assert answers[path]["MethodResponses"] == [
+            {"StatusCode": "405", "ResponseParameters": {"method.response.header.Allow": True}}
+        ]
+
+
+def test_the_405_is_behind_the_authorizer_except_on_public_paths(
+    default: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    authorizer_id = default.stack.get_logical_id(default.block.authorizer.node.default_child)
+    answers = _undeclared_method_answers(default)
+    public_paths = {route.path for route in ROUTES if route.public}
+
+    assert {path for path, method in answers.items() if method["AuthorizationType"] == "NONE"} == public_paths
+    assert all(
+        method["AuthorizerId"] == {"Ref": authorizer_id}
+        for path, method in answers.items()
+        if path not in public_paths
+    )
+
+
+def test_with_cors_the_allow_header_names_the_preflight_too(
+    overridden: SynthesizedBlock[CognitoRestApi],
+) -> None:
+    (response,) = _undeclared_method_answers(overridden)["/items"]["Integration"]["IntegrationResponses"]
+
+    assert response["ResponseParameters"]["method.response.header.Allow"] == "'GET, OPTIONS, POST'"
+
+
+def test_override_without_405_leaves_undeclared_methods_to_api_gateway(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    synthesized = synthesize(
+        lambda stack: _build_api(stack, method_not_allowed=False), tmp_path_factory.mktemp("no405")
+    )
+
+    assert _undeclared_method_answers(synthesized) == {}
+    assert synthesized.block.method_not_allowed is None
+
+
 def test_route_paths_create_each_resource_once(default: SynthesizedBlock[CognitoRestApi]) -> None:
     paths = sorted(
         resource["Properties"]["PathPart"]
