@@ -7,17 +7,26 @@ TLS-only, and keeps messages the longest SQS allows, 14 days, so that someone ha
 from typing import Final
 
 from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from serverless_blocks.compliance import acknowledge_rule, skip_check
+from serverless_blocks.grant_findings import acknowledge_grant_finding
 
-__all__ = ["FAILURE_RETENTION", "create_failure_queue"]
+__all__ = ["FAILURE_RETENTION", "acknowledge_sender_key_grant", "create_failure_queue"]
 
 FAILURE_RETENTION: Final = Duration.days(14)
 
 
+# The wildcard actions CDK's queue.grant_send_messages gives on the key of a KMS-encrypted queue.
+_SEND_KEY_WILDCARD_ACTIONS: Final = ("kms:GenerateDataKey*", "kms:ReEncrypt*")
+_SEND_KEY_GRANT_REASON: Final = (
+    "CDK's grant to send to a KMS-encrypted failure queue (queue.grant_send_messages, made by the on-failure "
+    "destination) allows kms:GenerateDataKey* and kms:ReEncrypt* on that queue's one key: the wildcards "
+    "only complete action names (GenerateDataKeyWithoutPlaintext, ReEncryptFrom/To), on no other resource."
+)
 _SQS_MANAGED_ENCRYPTION_REASON = (
     "No encryption_key was given, by configuration: the queue is encrypted at rest with SQS-managed keys "
     "(SqsManagedSseEnabled), which checkov does not recognise; it only looks for KmsMasterKeyId. Passing "
@@ -50,3 +59,11 @@ def create_failure_queue(
     acknowledge_rule(queue, "AwsSolutions-SQS3", reason)
     acknowledge_rule(queue, "Serverless-SQSRedrivePolicy", reason)
     return queue
+
+
+def acknowledge_sender_key_grant(sender: iam.IGrantable, queue: sqs.IQueue) -> None:
+    """Acknowledge, on ``sender``'s role, the wildcard key actions of its grant to send to ``queue``."""
+    if queue.encryption_master_key is None:
+        return
+    for action in _SEND_KEY_WILDCARD_ACTIONS:
+        acknowledge_grant_finding(sender, f"AwsSolutions-IAM5[Action::{action}]", _SEND_KEY_GRANT_REASON)

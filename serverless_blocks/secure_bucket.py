@@ -25,7 +25,7 @@ from aws_cdk.aws_lambda_destinations import SqsDestination
 from constructs import Construct
 
 from serverless_blocks.compliance import acknowledge_rule, skip_check, warn_weakened_default
-from serverless_blocks.failure_queue import create_failure_queue
+from serverless_blocks.failure_queue import acknowledge_sender_key_grant, create_failure_queue
 
 __all__ = [
     "DEFAULT_CORS_ALLOWED_HEADERS",
@@ -205,6 +205,7 @@ class SecureBucket(Construct):
             max_event_age=max_event_age,
             on_failure=SqsDestination(queue),
         )
+        acknowledge_sender_key_grant(function, queue)
         if not self._failure_queues:
             self._acknowledge_notifications_handler()
         self._failure_queues[prefix] = queue

@@ -42,7 +42,7 @@ from aws_cdk.aws_lambda_event_sources import DynamoEventSource, SqsDlq
 from constructs import Construct
 
 from serverless_blocks.compliance import warn_weakened_default
-from serverless_blocks.failure_queue import create_failure_queue
+from serverless_blocks.failure_queue import acknowledge_sender_key_grant, create_failure_queue
 from serverless_blocks.grant_findings import acknowledge_grant_finding, wildcard_resource_rule
 
 __all__ = ["MissingTableStreamError", "StreamBroadcaster", "StreamBroadcasterProps"]
@@ -110,6 +110,7 @@ class StreamBroadcaster(Construct):
             on_failure=SqsDlq(self.failure_queue),
         )
         props.handler.add_event_source(self.event_source)
+        acknowledge_sender_key_grant(props.handler, self.failure_queue)
         self.event_source_mapping_id = self.event_source.event_source_mapping_id
         acknowledge_grant_finding(props.handler, wildcard_resource_rule(self, "*"), _LIST_STREAMS_REASON)
         if props.retry_attempts < 0:

@@ -6,7 +6,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from lambdas.corkboard import table_design as design
-from serverless_blocks import CognitoRestApi, CognitoRestApiProps, PythonFunction
+from serverless_blocks import CognitoRestApi, CognitoRestApiProps, PythonFunction, skip_check
 from stacks.attachment_access import allow_attachment_listing, allow_attachment_objects
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
@@ -16,6 +16,8 @@ from stacks.rest_routes import REST_ROUTES
 
 __all__ = ["ApiStack"]
 
+# What Secret.grant_read grants, without its key-policy statement (_rest_function says why).
+_CURSOR_SECRET_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
 # The narrowest set of item actions the repository uses; no Scan, no table-level administration.
 _MAIN_TABLE_ACTIONS = (
     "dynamodb:GetItem",
@@ -93,6 +95,14 @@ class ApiStack(Stack):
                 throttling=config.method_throttling.get(route.key),
                 cacheable=route.cacheable,
             )
+        if config.cache_cluster_size is None:
+            skip_check(
+                self.rest_api.stage,
+                "CKV_AWS_120",
+                f"cdk.json gives {config.name} no cache cluster: its traffic is a few developers and tests, "
+                "whose every response must show their latest write, and a cache cluster is billed by the "
+                "hour; environments with cacheClusterSize cache the GET routes marked cacheable.",
+            )
         self._outputs(data)
 
     def _web_acl_arn(self, config: EnvironmentConfig) -> str | None:
@@ -143,7 +153,14 @@ class ApiStack(Stack):
                 actions=list(_CONNECTIONS_TABLE_ACTIONS), resources=[data.connections_table.table_arn]
             )
         )
-        data.cursor_secret.grant_read(rest.role)
+        # Not cursor_secret.grant_read: with a customer-managed key it would write this role into the key's
+        # policy in the DataStack, a reference back from Data to Api that CloudFormation cannot order. The
+        # key use comes from corkboard_function's kms:ViaService grant instead.
+        rest.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=list(_CURSOR_SECRET_ACTIONS), resources=[data.cursor_secret.secret_arn]
+            )
+        )
         bucket = data.attachments.bucket
         allow_attachment_objects(rest.role, bucket, design.INCOMING_KEY_PREFIX, _INCOMING_OBJECT_ACTIONS)
         allow_attachment_objects(rest.role, bucket, design.ATTACHMENTS_KEY_PREFIX, _SERVED_OBJECT_ACTIONS)

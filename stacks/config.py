@@ -95,6 +95,9 @@ class EnvironmentConfig(BaseModel):
     )
     alarm_email: str | None = Field(default=None, alias="alarmEmail", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     method_throttling: dict[str, tuple[float, int]] = Field(alias="methodThrottling")
+    # aws-managed: AWS-managed keys (aws/dynamodb, ...) and service-side encryption; customer-managed: one
+    # KMS key of the environment's own encrypts tables, secret, log groups, queues and the alarm topic.
+    encryption: Literal["aws-managed", "customer-managed"]
     # How CodeDeploy moves each function's `live` alias to new code; the names are CodeDeploy's own.
     deployment_preference: str = Field(alias="deploymentPreference")
 

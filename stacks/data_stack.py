@@ -29,10 +29,12 @@ from serverless_blocks import (
     UserDirectoryProps,
     acknowledge_rule,
     acknowledge_weakened_default,
+    skip_check,
 )
 from serverless_blocks.failure_queue import create_failure_queue
 from stacks.attachment_access import allow_attachment_objects
 from stacks.config import EnvironmentConfig
+from stacks.encryption import environment_key
 from stacks.functions import corkboard_function
 
 __all__ = ["DataStack"]
@@ -65,6 +67,8 @@ class DataStack(Stack):
         self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs: object
     ) -> None:
         super().__init__(scope, construct_id, termination_protection=config.is_production, **kwargs)
+        # Here because the stateful resources it encrypts are; None when cdk.json says aws-managed.
+        self.encryption_key = environment_key(self, config)
         self.main_table_block = self._main_table(config)
         self.main_table = self.main_table_block.table
         self.idempotency_table_block = self._idempotency_table(config)
@@ -86,7 +90,10 @@ class DataStack(Stack):
         self.uploads_function = self._uploads_function(config)
         # Created here rather than by the bucket so that its name, and its alarm's, say what it holds.
         self.uploads_failure_queue: sqs.IQueue = create_failure_queue(
-            self, "UploadsFailureQueue", destination_of="the uploads function's S3 ObjectCreated events"
+            self,
+            "UploadsFailureQueue",
+            destination_of="the uploads function's S3 ObjectCreated events",
+            encryption_key=self.encryption_key,
         )
         self.attachments.notify_function(
             self.uploads_function.invocable,
@@ -100,12 +107,12 @@ class DataStack(Stack):
             description="S3 upload events the uploads function failed for good (docs/operations.md)",
         )
         if not config.bucket_versioning:
-            acknowledge_weakened_default(
-                self.attachments,
-                "versioned",
+            no_versions = (
                 f"cdk.json turns versioning off for {config.name}: its attachments are test files, and "
-                "keeping every overwritten version of them would only add cost.",
+                "keeping every overwritten version of them would only add cost."
             )
+            acknowledge_weakened_default(self.attachments, "versioned", no_versions)
+            skip_check(self.attachments.bucket, "CKV_AWS_21", no_versions)
         acknowledge_weakened_default(
             self.user_directory,
             "self_sign_up_enabled",
@@ -153,6 +160,7 @@ class DataStack(Stack):
                 ),
                 stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
                 time_to_live_attribute=design.TTL_ATTRIBUTE,
+                encryption_key=self.encryption_key,
                 point_in_time_recovery=config.point_in_time_recovery,
                 deletion_protection=config.deletion_protection,
                 removal_policy=config.cdk_removal_policy,
@@ -168,6 +176,7 @@ class DataStack(Stack):
                     name=design.IDEMPOTENCY_PARTITION_KEY, type=dynamodb.AttributeType.STRING
                 ),
                 time_to_live_attribute=design.IDEMPOTENCY_TTL_ATTRIBUTE,
+                encryption_key=self.encryption_key,
                 point_in_time_recovery=False,
                 deletion_protection=config.deletion_protection,
                 removal_policy=config.cdk_removal_policy,
@@ -179,6 +188,7 @@ class DataStack(Stack):
         )
         acknowledge_weakened_default(table, "point_in_time_recovery", no_pitr)
         acknowledge_rule(table, "AwsSolutions-DDB3", no_pitr)
+        skip_check(table.table, "CKV_AWS_28", no_pitr)
         return table
 
     def _connections_table(self, config: EnvironmentConfig) -> Table:
@@ -196,6 +206,7 @@ class DataStack(Stack):
                 partition_key=dynamodb.Attribute(name=design.CONNECTIONS_PARTITION_KEY, type=string),
                 sort_key=dynamodb.Attribute(name=design.CONNECTIONS_SORT_KEY, type=string),
                 time_to_live_attribute=design.CONNECTIONS_TTL_ATTRIBUTE,
+                encryption_key=self.encryption_key,
                 point_in_time_recovery=False,
                 deletion_protection=config.deletion_protection,
                 removal_policy=config.cdk_removal_policy,
@@ -208,6 +219,7 @@ class DataStack(Stack):
         )
         acknowledge_weakened_default(table, "point_in_time_recovery", ephemeral)
         acknowledge_rule(table, "AwsSolutions-DDB3", ephemeral)
+        skip_check(table.table, "CKV_AWS_28", ephemeral)
         return table
 
     def _attachments_bucket(self, config: EnvironmentConfig) -> SecureBucket:
@@ -229,6 +241,7 @@ class DataStack(Stack):
             self,
             "Uploads",
             config=config,
+            encryption_key=self.encryption_key,
             handler="uploads.processor.handler",
             service="corkboard-uploads",
             description="Checks each uploaded attachment, publishes a good one and settles its record.",
@@ -251,13 +264,13 @@ class DataStack(Stack):
         uploads.role.add_to_principal_policy(
             iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.attachments.bucket.bucket_arn])
         )
-        acknowledge_rule(
-            uploads.function.node.default_child,
-            "Serverless-LambdaDLQ",
+        on_failure_destination = (
             "S3 invokes this function asynchronously, and an event that still fails after the retries "
             "goes to its on-failure SQS destination (SecureBucket.notify_function), which keeps the whole "
-            "event and the error; a dead-letter queue as well would only receive a second copy.",
+            "event and the error; a dead-letter queue as well would only receive a second copy."
         )
+        acknowledge_rule(uploads.function.node.default_child, "Serverless-LambdaDLQ", on_failure_destination)
+        skip_check(uploads.function, "CKV_AWS_116", on_failure_destination)
         return uploads
 
     def _cursor_secret(self, config: EnvironmentConfig) -> secretsmanager.Secret:
@@ -269,7 +282,16 @@ class DataStack(Stack):
                 password_length=64, exclude_punctuation=True
             ),
             removal_policy=config.cdk_removal_policy,
+            encryption_key=self.encryption_key,
         )
+        if self.encryption_key is None:
+            skip_check(
+                secret,
+                "CKV_AWS_149",
+                f"cdk.json sets encryption: aws-managed for {config.name}: the secret is encrypted with the "
+                "AWS-managed key aws/secretsmanager, whose every use CloudTrail records; customer-managed "
+                "environments encrypt it with their own key.",
+            )
         acknowledge_rule(
             secret,
             "AwsSolutions-SMG4",

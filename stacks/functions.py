@@ -4,11 +4,13 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from serverless_blocks import DEFAULT_ASSET_EXCLUDES, CanaryReleaseProps, PythonFunction, PythonFunctionProps
 from stacks.config import EnvironmentConfig
+from stacks.encryption import allow_key_use
 
 __all__ = ["LAMBDA_CODE_PATH", "corkboard_function"]
 
@@ -23,6 +25,7 @@ def corkboard_function(
     construct_id: str,
     *,
     config: EnvironmentConfig,
+    encryption_key: kms.IKey | None,
     handler: str,
     service: str,
     description: str,
@@ -34,9 +37,11 @@ def corkboard_function(
 
     Callers invoke its ``invocable`` (the ``live`` alias): CodeDeploy moves that alias to each new version
     per ``deploymentPreference`` and moves it back when the function's error or throttle alarm fires.
+    With ``encryption_key`` (the environment's key, or None) its log group is encrypted with that key and
+    its role may use the key through DynamoDB, SQS and Secrets Manager.
     """
     optional = {"timeout": timeout} if timeout else {}
-    return PythonFunction(
+    function = PythonFunction(
         scope,
         construct_id,
         props=PythonFunctionProps(
@@ -48,12 +53,16 @@ def corkboard_function(
             environment=dict(environment or {}),
             layers=layers,
             asset_excludes=_ASSET_EXCLUDES,
+            encryption_key=encryption_key,
             release=CanaryReleaseProps(
                 deployment_config=config.deployment_config, application=_releases(Stack.of(scope))
             ),
             **optional,
         ),
     )
+    if encryption_key is not None:
+        allow_key_use(function.role, encryption_key)
+    return function
 
 
 def _releases(stack: Stack) -> codedeploy.ILambdaApplication:

@@ -53,5 +53,6 @@ class MonitoringStack(Stack):
                 websocket_api=realtime.websocket.api,
                 websocket_stage_name=realtime.websocket.stage.stage_name,
                 alarm_email=config.alarm_email,
+                topic_encryption_key=data.encryption_key,
             ),
         )

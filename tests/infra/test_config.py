@@ -165,3 +165,21 @@ def test_a_missing_deployment_preference_names_it() -> None:
     settings = {key: value for key, value in ENVIRONMENTS["dev"].items() if key != "deploymentPreference"}
     with pytest.raises(ConfigError, match=r"environments\.dev\.deploymentPreference is missing"):
         load_environment({"dev": settings}, "dev")
+
+
+def test_prod_encrypts_with_its_own_key_and_dev_with_aws_managed_keys() -> None:
+    assert load_environment(ENVIRONMENTS, "prod").encryption == "customer-managed"
+    assert load_environment(ENVIRONMENTS, "dev").encryption == "aws-managed"
+
+
+@pytest.mark.parametrize("value", ["customer", "AWS-MANAGED", "kms", "", True])
+def test_an_unknown_encryption_names_the_key_and_the_values(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"environments\.dev\.encryption") as refused:
+        load_environment({"dev": {**ENVIRONMENTS["dev"], "encryption": value}}, "dev")
+    assert "'aws-managed' or 'customer-managed'" in str(refused.value)
+
+
+def test_a_missing_encryption_names_it() -> None:
+    settings = {key: value for key, value in ENVIRONMENTS["dev"].items() if key != "encryption"}
+    with pytest.raises(ConfigError, match=r"environments\.dev\.encryption is missing"):
+        load_environment({"dev": settings}, "dev")
