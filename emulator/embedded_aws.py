@@ -1,6 +1,7 @@
 """The embedded AWS: moto server in this process, on loopback, reached with fake credentials only.
 
-S3 requests from a browser get the CORS answers of their bucket's rules (:mod:`emulator.s3_cors`).
+S3 requests from a browser get the CORS answers of their bucket's rules (:mod:`emulator.s3_cors`), and a
+copy pinned to its source's ETag is refused when the ETag differs (:mod:`emulator.s3_copy_preconditions`).
 """
 
 import logging
@@ -15,6 +16,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from emulator.dynamodb_transactions import install_in_place_rollback
 from emulator.ports import LOOPBACK, claim_port
+from emulator.s3_copy_preconditions import install_copy_source_preconditions
 from emulator.s3_cors import S3CorsMiddleware
 
 __all__ = ["FAKE_ACCOUNT_ID", "FAKE_CREDENTIALS", "EmbeddedAws"]
@@ -85,6 +87,7 @@ class EmbeddedAws:
         # moto's server logs every request it answers; the emulator's own log says what matters.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         install_in_place_rollback()
+        install_copy_source_preconditions()
         self._server.start()
         with EmbeddedAws._count_lock:
             EmbeddedAws._running += 1

@@ -9,6 +9,9 @@ Example, a bucket browsers upload into and a function that processes each upload
     )
     failures = uploads.notify_function(processor.function, prefix="incoming/")
     uploads.bucket.grant_read(processor.function)
+
+Objects that land under a prefix and are never processed can be made to expire with more lifecycle
+rules, e.g. ``lifecycle_rules=(s3.LifecycleRule(prefix="incoming/", expiration=Duration.days(1)),)``.
 """
 
 from collections.abc import Mapping, Sequence
@@ -133,6 +136,9 @@ class SecureBucketProps:
     access_logs_expiration: Duration = field(default_factory=lambda: Duration.days(90))
     abort_incomplete_multipart_upload_after: Duration = field(default_factory=lambda: Duration.days(1))
     noncurrent_version_expiration: Duration = field(default_factory=lambda: Duration.days(30))
+    # More rules, after the construct's own (abort incomplete multipart uploads, expire old versions):
+    # e.g. expire what lands under an upload prefix and is never processed.
+    lifecycle_rules: Sequence[s3.LifecycleRule] = ()
     cors_allowed_origins: Sequence[str] = ()
     cors_allowed_methods: Sequence[s3.HttpMethods] = DEFAULT_CORS_ALLOWED_METHODS
     cors_allowed_headers: Sequence[str] = DEFAULT_CORS_ALLOWED_HEADERS
@@ -159,7 +165,7 @@ class SecureBucket(Construct):
             "Bucket",
             bucket_name=props.bucket_name,
             versioned=props.versioned,
-            lifecycle_rules=[_object_lifecycle_rule(props)],
+            lifecycle_rules=[_object_lifecycle_rule(props), *props.lifecycle_rules],
             cors=_cors_rules(props),
             server_access_logs_bucket=self.access_logs_bucket,
             server_access_logs_prefix=props.server_access_logs_prefix,

@@ -1,7 +1,9 @@
 """Access to attachment objects, one definition for every function that needs it.
 
-Every statement stays inside the attachments prefix (lambdas/corkboard/table_design.py), so a function
-that handles attachments can touch nothing else the bucket might ever hold.
+Every statement stays inside one of the two attachment prefixes (lambdas/corkboard/table_design.py):
+``incoming/``, where uploads land, and ``attachments/``, where checked files are served from. A function
+that handles attachments can touch nothing else the bucket might ever hold, and each one gets, under each
+prefix, only the actions it takes there.
 """
 
 from collections.abc import Sequence
@@ -13,32 +15,32 @@ from aws_cdk import aws_s3 as s3
 from lambdas.corkboard import table_design as design
 from stacks.wildcard_grant_acknowledgment import acknowledge_wildcard_grant
 
-__all__ = ["allow_attachment_listing", "allow_attachment_objects"]
+__all__ = ["ATTACHMENT_PREFIXES", "allow_attachment_listing", "allow_attachment_objects"]
 
-_KEYS_UNDER_PREFIX: Final = f"{design.ATTACHMENTS_KEY_PREFIX}*"
+ATTACHMENT_PREFIXES: Final = (design.INCOMING_KEY_PREFIX, design.ATTACHMENTS_KEY_PREFIX)
 _GENERATED_KEYS_REASON: Final = (
-    "Attachment object keys are generated per upload (attachments/{boardId}/{taskId}/{attachmentId}), so "
-    "no fixed key can be named; the wildcard covers the attachments/ prefix of this one bucket only."
+    "Attachment object keys are generated per upload ({prefix}{{boardId}}/{{taskId}}/{{attachmentId}}), so "
+    "no fixed key can be named; the wildcard covers the {prefix} prefix of this one bucket only."
 )
 
 
-def allow_attachment_objects(role: iam.Role, bucket: s3.IBucket, actions: Sequence[str]) -> None:
-    """Allow the object ``actions`` on every key under the attachments prefix, and on nothing else."""
-    objects_arn = bucket.arn_for_objects(_KEYS_UNDER_PREFIX)
+def allow_attachment_objects(role: iam.Role, bucket: s3.IBucket, prefix: str, actions: Sequence[str]) -> None:
+    """Allow the object ``actions`` on every key under ``prefix`` (of ATTACHMENT_PREFIXES), and no other."""
+    objects_arn = bucket.arn_for_objects(f"{prefix}*")
     role.add_to_principal_policy(iam.PolicyStatement(actions=list(actions), resources=[objects_arn]))
-    acknowledge_wildcard_grant(role, objects_arn, _GENERATED_KEYS_REASON)
+    acknowledge_wildcard_grant(role, objects_arn, _GENERATED_KEYS_REASON.format(prefix=prefix))
 
 
 def allow_attachment_listing(role: iam.Role, bucket: s3.IBucket, actions: Sequence[str]) -> None:
-    """Allow listing ``bucket`` only with a prefix inside the attachments prefix.
+    """Allow listing ``bucket`` only with a prefix inside one of the attachment prefixes.
 
     S3 authorizes ListObjects and ListObjectVersions on the bucket's ARN, not on keys, so the condition on
-    ``s3:prefix`` is what keeps a listing inside the prefix; a request without a prefix is refused.
+    ``s3:prefix`` is what keeps a listing inside the prefixes; a request without a prefix is refused.
     """
     role.add_to_principal_policy(
         iam.PolicyStatement(
             actions=list(actions),
             resources=[bucket.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [_KEYS_UNDER_PREFIX]}},
+            conditions={"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in ATTACHMENT_PREFIXES]}},
         )
     )

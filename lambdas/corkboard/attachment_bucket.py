@@ -1,16 +1,17 @@
 """The attachments bucket: the only code that talks to S3.
 
 Files never pass through Lambda: the API signs a POST form that lets the client upload one file of an
-exact type and size to one key for five minutes, and signs a GET that downloads a checked file for five
-minutes. The uploads function reads what was stored and deletes what must not stay; the delete services
-empty a task's or a board's prefix, every version of every object included.
+exact type and size to one (incoming) key for five minutes, and signs a GET that downloads a checked file
+for five minutes from another (served) key. The uploads function reads what was uploaded, copies the
+checked upload to the served key and deletes what must not stay; the delete services empty a task's or a
+board's prefixes, every version of every object included.
 
 The client is SigV4 (the only signature S3 accepts in newer regions, and the one that carries a Lambda
 role's session token into the form) and honours ``AWS_ENDPOINT_URL``, as every boto3 client does, so the
 same code runs against moto and the local cloud.
 
 Example:
-    >>> upload = AttachmentBucket().presign_upload("attachments/B/T/A", content_type="image/png", size=42)
+    >>> upload = AttachmentBucket().presign_upload("incoming/B/T/A", content_type="image/png", size=42)
     >>> upload.url, sorted(upload.fields)
     ('https://bucket.s3.amazonaws.com/', ['Content-Type', 'key', 'policy', 'x-amz-algorithm', ...])
 """
@@ -34,6 +35,7 @@ __all__ = [
     "IncompleteDeletionError",
     "PresignedUpload",
     "StoredObject",
+    "UploadReplacedError",
     "s3_client",
 ]
 
@@ -44,7 +46,9 @@ DOWNLOAD_URL_SECONDS = 5 * 60
 _DELETE_BATCH = 1000
 # "Nothing to delete": already gone, or replaced by a newer upload that has its own event.
 _NOTHING_TO_DELETE = frozenset({"NoSuchKey", "PreconditionFailed", "404", "412"})
-_MISSING = frozenset({"NoSuchKey", "404"})
+_MISSING = frozenset({"NoSuchKey", "NoSuchVersion", "404"})
+# A read or copy pinned to an ETag that the object at the key no longer has.
+_REPLACED = frozenset({"PreconditionFailed", "412"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,16 @@ class StoredObject:
     content_type: str | None
     etag: str
     version_id: str | None
+
+
+class UploadReplacedError(RuntimeError):
+    """The upload that was checked is no longer at its key: deleted, or replaced by a later upload."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"The checked upload at {key} is gone or was replaced before it could be published; the later "
+            "upload has an event of its own."
+        )
 
 
 class IncompleteDeletionError(RuntimeError):
@@ -131,12 +145,17 @@ class AttachmentBucket:
             )
         )
 
-    def describe(self, key: str) -> StoredObject | None:
-        """Size, type, ETag and version of the current object at ``key``; None if there is none."""
+    def describe(
+        self, key: str, *, version_id: str | None = None, etag: str | None = None
+    ) -> StoredObject | None:
+        """Size, type, ETag and version of the current object at ``key``; None if there is none.
+
+        Given a ``version_id`` and/or an ``etag``, exactly that object: None once it is gone or replaced.
+        """
         try:
-            head = self.client.head_object(Bucket=self.name, Key=key)
+            head = self.client.head_object(Bucket=self.name, Key=key, **_exactly(version_id, etag))
         except ClientError as error:
-            if _error_code(error) in _MISSING:
+            if _error_code(error) in _MISSING | _REPLACED:
                 return None
             raise
         return StoredObject(
@@ -146,13 +165,30 @@ class AttachmentBucket:
             version_id=head.get("VersionId"),
         )
 
-    def read_start(self, key: str, *, etag: str, length: int) -> bytes:
+    def read_start(self, key: str, *, etag: str, length: int, version_id: str | None = None) -> bytes:
         """The object's first ``length`` bytes; 412 (an error) if it is no longer the one with ``etag``."""
         response = self.client.get_object(
-            Bucket=self.name, Key=key, Range=f"bytes=0-{length - 1}", IfMatch=_quoted(etag)
+            Bucket=self.name, Key=key, Range=f"bytes=0-{length - 1}", **_exactly(version_id, etag)
         )
         with response["Body"] as body:
             return bytes(body.read())
+
+    def publish(self, upload_key: str, served_key: str, *, version_id: str | None, etag: str) -> None:
+        """Copy exactly the upload that was checked to the key that downloads are served from.
+
+        The copy's source is pinned to the checked version (in a versioned bucket) and to the checked ETag
+        (``x-amz-copy-source-if-match``), so a file posted later through the same upload form is never
+        what gets copied: UploadReplacedError instead. The copy keeps the upload's Content-Type.
+        """
+        source = {"Bucket": self.name, "Key": upload_key, **({"VersionId": version_id} if version_id else {})}
+        try:
+            self.client.copy_object(
+                Bucket=self.name, Key=served_key, CopySource=source, CopySourceIfMatch=_quoted(etag)
+            )
+        except ClientError as error:
+            if _error_code(error) in _MISSING | _REPLACED:
+                raise UploadReplacedError(upload_key) from error
+            raise
 
     def delete_upload(self, key: str, *, version_id: str | None, etag: str) -> None:
         """Delete one uploaded object for good; harmless if it is already gone.
@@ -188,6 +224,12 @@ class AttachmentBucket:
         errors = response.get("Errors") or []
         if errors:
             raise IncompleteDeletionError(prefix, errors)
+
+
+def _exactly(version_id: str | None, etag: str | None) -> dict[str, str]:
+    """Request parameters that pin a read to one version and/or one ETag."""
+    pinned = {"VersionId": version_id} if version_id else {}
+    return pinned | ({"IfMatch": _quoted(etag)} if etag else {})
 
 
 def _error_code(error: ClientError) -> str:

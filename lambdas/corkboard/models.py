@@ -13,7 +13,7 @@ GSI1 lists a user's boards; GSI2 lists one board's tasks in one status, so that 
 Timestamps are timezone-aware and normalised to UTC; they are stored as ISO-8601 strings.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -26,6 +26,7 @@ from corkboard.table_design import (
     GSI1_SORT_KEY,
     GSI2_PARTITION_KEY,
     GSI2_SORT_KEY,
+    INCOMING_EXPIRY_DAYS,
     PARTITION_KEY,
     SORT_KEY,
 )
@@ -50,6 +51,11 @@ def utc_now() -> datetime:
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
+
+
+def _pending_expiry() -> datetime:
+    # Whole seconds: DynamoDB's TTL is epoch seconds, and a record reads back exactly as it was written.
+    return (utc_now() + timedelta(days=INCOMING_EXPIRY_DAYS)).replace(microsecond=0)
 
 
 class Role(StrEnum):
@@ -130,11 +136,15 @@ class Attachment(
     _Timestamped,
     keys={PARTITION_KEY: _BOARD_PARTITION, SORT_KEY: "ATTACH#{task_id}#{attachment_id}"},
     version_field="version",
+    ttl_field="expires_at",
 ):
     """A file on a task. What the uploader declared is frozen; the uploads function settles ``status``.
 
-    ``object_etag`` is the ETag of the file that was checked, so that a later upload to the same key
-    (the upload form stays valid for minutes) can be told apart from a redelivered event.
+    ``object_etag`` (and, in a versioned bucket, ``object_version_id``) name the one upload the uploads
+    function took on to check: it is claimed while the record is pending, so that of two uploads through
+    the same form (it stays valid for minutes) only one is ever checked and published, and a redelivered
+    event can be told apart from a later upload. A pending record expires (``expires_at``) unless its
+    file is checked; a settled one stays.
     """
 
     board_id: str = Field(frozen=True)
@@ -147,4 +157,9 @@ class Attachment(
     status: AttachmentStatus = AttachmentStatus.PENDING
     rejection_reason: str | None = None
     object_etag: str | None = None
+    object_version_id: str | None = None
+    expires_at: UtcDatetime | None = Field(
+        default_factory=_pending_expiry,
+        description="When a record still pending is deleted (DynamoDB TTL); None once settled.",
+    )
     version: int = Field(default=0, ge=0, description="0 until first saved; +1 on every save.")

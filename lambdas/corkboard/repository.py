@@ -319,41 +319,62 @@ class CorkboardRepository:
         )
         return self._table.page(Attachment, query, limit=limit, cursor=cursor)
 
+    def claim_attachment_upload(
+        self, current: Attachment, *, object_etag: str, object_version_id: str | None
+    ) -> Attachment | None:
+        """Record on a pending attachment which upload is being checked; None if the record changed.
+
+        ``current`` is the record as the caller read it: the claim is written only at that version, and
+        only while it is pending, so of two uploads racing to claim one record exactly one succeeds.
+        Claiming the upload that already holds the claim (a retried event) writes nothing.
+        """
+        if current.object_etag == object_etag and current.object_version_id == object_version_id:
+            return current
+        changes = {"object_etag": object_etag, "object_version_id": object_version_id}
+        claimed = Attachment.item_layout().apply_changes(current, changes)
+        try:
+            return self._table.replace(claimed, condition=Attr("status").eq(AttachmentStatus.PENDING))
+        except (VersionConflictError, ConditionFailedError):
+            return None
+
     def mark_attachment_ready(
         self, board_id: str, task_id: str, attachment_id: str, *, object_etag: str
     ) -> Attachment | None:
         """Settle a pending attachment as ready; see :meth:`_settle_attachment`."""
-        changes = {"status": AttachmentStatus.READY, "object_etag": object_etag}
-        return self._settle_attachment(board_id, task_id, attachment_id, changes)
+        changes = {"status": AttachmentStatus.READY}
+        return self._settle_attachment(board_id, task_id, attachment_id, object_etag, changes)
 
     def mark_attachment_rejected(
         self, board_id: str, task_id: str, attachment_id: str, *, reason: str, object_etag: str
     ) -> Attachment | None:
         """Settle a pending attachment as rejected; see :meth:`_settle_attachment`."""
-        changes = {
-            "status": AttachmentStatus.REJECTED,
-            "rejection_reason": reason,
-            "object_etag": object_etag,
-        }
-        return self._settle_attachment(board_id, task_id, attachment_id, changes)
+        changes = {"status": AttachmentStatus.REJECTED, "rejection_reason": reason}
+        return self._settle_attachment(board_id, task_id, attachment_id, object_etag, changes)
 
     def _settle_attachment(
-        self, board_id: str, task_id: str, attachment_id: str, changes: Mapping[str, Any]
+        self,
+        board_id: str,
+        task_id: str,
+        attachment_id: str,
+        object_etag: str,
+        changes: Mapping[str, Any],
     ) -> Attachment | None:
-        """Apply ``changes`` if the attachment is still pending and return it; None if it was settled already.
+        """Apply ``changes`` to a pending attachment whose claim is ``object_etag``; None if it is not that.
 
         Settling happens once: the write is conditioned on the version read and on ``pending``, so of two
-        deliveries of the same upload event exactly one settles and the other changes nothing. A record
-        that is gone (its task was deleted meanwhile) raises ItemNotFoundError. The write is an UpdateItem,
-        so the uploads function needs GetItem and UpdateItem on the table, and no PutItem.
+        deliveries of the same upload event exactly one settles and the other changes nothing; an upload
+        that does not hold the claim (:meth:`claim_attachment_upload`) settles nothing. A settled record
+        loses its expiry. A record that is gone (its task was deleted meanwhile, or it expired) raises
+        ItemNotFoundError. The write is an UpdateItem, so the uploads function needs GetItem and
+        UpdateItem on the table, and no PutItem.
         """
         key = {"board_id": board_id, "task_id": task_id, "attachment_id": attachment_id}
         current = self._table.get(Attachment, key, consistent=True)
         if current is None:
             raise ItemNotFoundError(Attachment.__name__, key)
-        if current.status is not AttachmentStatus.PENDING:
+        if current.status is not AttachmentStatus.PENDING or current.object_etag != object_etag:
             return None
-        settled = Attachment.item_layout().apply_changes(current, changes)
+        settled = Attachment.item_layout().apply_changes(current, {**changes, "expires_at": None})
         try:
             return self._table.replace(settled, condition=Attr("status").eq(AttachmentStatus.PENDING))
         except (VersionConflictError, ConditionFailedError):

@@ -32,6 +32,8 @@ __all__ = [
     "GSI2_SORT_KEY",
     "IDEMPOTENCY_PARTITION_KEY",
     "IDEMPOTENCY_TTL_ATTRIBUTE",
+    "INCOMING_EXPIRY_DAYS",
+    "INCOMING_KEY_PREFIX",
     "PARTITION_KEY",
     "SMOKE_TEST_GROUP",
     "SORT_KEY",
@@ -84,5 +86,10 @@ ENV_FANOUT_CONCURRENCY = "FANOUT_CONCURRENCY"
 # Attachments (S3): the bucket, the largest upload accepted, and how long presigned URLs live.
 ENV_ATTACHMENTS_BUCKET_NAME = "ATTACHMENTS_BUCKET_NAME"
 ENV_ATTACHMENT_MAX_BYTES = "ATTACHMENT_MAX_BYTES"
-# Objects live at attachments/{board_id}/{task_id}/{attachment_id}; the uploads function listens under it.
+# Uploads land at incoming/{board_id}/{task_id}/{attachment_id}, which nothing serves and where the uploads
+# function listens; it copies a checked file to attachments/{board_id}/{task_id}/{attachment_id}, the only
+# key a download link names. An upload that never arrives, or is never checked, expires after
+# INCOMING_EXPIRY_DAYS: its pending record by TTL, its object by the bucket's lifecycle rule.
 ATTACHMENTS_KEY_PREFIX = "attachments/"
+INCOMING_KEY_PREFIX = "incoming/"
+INCOMING_EXPIRY_DAYS = 1

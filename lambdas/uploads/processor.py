@@ -1,9 +1,9 @@
 """Uploaded files to settled attachment records. Entry point: ``uploads.processor.handler``.
 
-Each record names one uploaded object; :mod:`corkboard.services.uploads` checks it and settles, discards
-or leaves its attachment. Any error fails the invocation: S3 invokes asynchronously, so Lambda retries
-the event, then sends it to the on-failure queue. Records already handled are handled again on a
-retry, which is safe because every outcome is idempotent.
+Each record names one uploaded object; :mod:`corkboard.services.uploads` checks it, publishes it, and
+settles, discards or leaves its attachment. Any error fails the invocation: S3 invokes asynchronously,
+so Lambda retries the event, then sends it to the on-failure queue. Records already handled are handled
+again on a retry, which is safe because every outcome is idempotent.
 """
 
 from typing import Any

@@ -16,10 +16,20 @@ from tests.infra.policy_statements import function_properties, role_statements
 UPLOADS_HANDLER = "uploads.processor.handler"
 REST_HANDLER = "api.app.handler"
 ATTACHMENTS_PATH = "/boards/{boardId}/tasks/{taskId}/attachments"
-OBJECTS_UNDER_PREFIX = f"{design.ATTACHMENTS_KEY_PREFIX}*"
-# What each statement of the processor and the REST handler must allow on attachments, and nothing more.
-UPLOADS_OBJECT_ACTIONS = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject"]
-REST_OBJECT_ACTIONS = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:PutObject"]
+INCOMING = f"{design.INCOMING_KEY_PREFIX}*"
+SERVED = f"{design.ATTACHMENTS_KEY_PREFIX}*"
+# What each statement of the processor and the REST handler must allow on attachments, and nothing more:
+# the processor reads and deletes uploads and writes served files; the REST handler signs uploads and
+# downloads and deletes both kinds of file with a task or a board.
+UPLOADS_INCOMING_ACTIONS = [
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+]
+UPLOADS_SERVED_ACTIONS = "s3:PutObject"
+REST_INCOMING_ACTIONS = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"]
+REST_SERVED_ACTIONS = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject"]
 REST_LISTING_ACTIONS = ["s3:ListBucket", "s3:ListBucketVersions"]
 
 
@@ -59,7 +69,9 @@ def _output_of(reference: dict[str, Any]) -> str:
     return reference["Fn::GetStackOutput"]["OutputName"]
 
 
-def test_uploads_are_routed_to_the_uploads_function_under_the_prefix_only(data_template: Template) -> None:
+def test_uploads_are_routed_to_the_uploads_function_under_the_incoming_prefix_only(
+    data_template: Template,
+) -> None:
     uploads_id = _only_id(data_template, "AWS::Lambda::Function", {"Handler": UPLOADS_HANDLER})
     data_template.has_resource_properties(
         "Custom::S3BucketNotifications",
@@ -70,9 +82,7 @@ def test_uploads_are_routed_to_the_uploads_function_under_the_prefix_only(data_t
                     {
                         "Events": ["s3:ObjectCreated:*"],
                         "Filter": {
-                            "Key": {
-                                "FilterRules": [{"Name": "prefix", "Value": design.ATTACHMENTS_KEY_PREFIX}]
-                            }
+                            "Key": {"FilterRules": [{"Name": "prefix", "Value": design.INCOMING_KEY_PREFIX}]}
                         },
                         "LambdaFunctionArn": _get_att_arn(uploads_id),
                     }
@@ -142,9 +152,14 @@ def test_uploads_function_has_exactly_the_grants_it_needs(data_template: Templat
             "Resource": _get_att_arn(_main_table_id(data_template)),
         },
         {
-            "Action": UPLOADS_OBJECT_ACTIONS,
+            "Action": UPLOADS_INCOMING_ACTIONS,
             "Effect": "Allow",
-            "Resource": {"Fn::Join": ["", [bucket_arn, f"/{OBJECTS_UNDER_PREFIX}"]]},
+            "Resource": {"Fn::Join": ["", [bucket_arn, f"/{INCOMING}"]]},
+        },
+        {
+            "Action": UPLOADS_SERVED_ACTIONS,
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [bucket_arn, f"/{SERVED}"]]},
         },
         {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": bucket_arn},
         {
@@ -164,24 +179,61 @@ def test_rest_handler_gets_the_bucket_and_the_limit(api_template: Template) -> N
     assert variables[design.ENV_ATTACHMENT_MAX_BYTES] == str(DEFAULT_ATTACHMENT_MAX_BYTES)
 
 
-def test_rest_handler_touches_attachment_objects_only_and_lists_only_under_the_prefix(
+def test_rest_handler_touches_attachment_objects_only_and_lists_only_under_the_prefixes(
     api_template: Template,
 ) -> None:
     statements = _s3_statements(role_statements(api_template, REST_HANDLER))
-    objects, listing = sorted(statements, key=lambda statement: "s3:ListBucket" in statement["Action"])
-    bucket_arn = objects["Resource"]["Fn::Join"][1][0]
+    listing = [statement for statement in statements if "s3:ListBucket" in statement["Action"]]
+    objects = sorted(
+        (statement for statement in statements if statement not in listing),
+        key=lambda statement: json.dumps(statement["Resource"]),
+    )
+    bucket_arn = objects[0]["Resource"]["Fn::Join"][1][0]
     assert _output_of(bucket_arn).startswith("PublishOutputFnGetAttAttachmentsBucket")
-    assert objects == {
-        "Action": REST_OBJECT_ACTIONS,
-        "Effect": "Allow",
-        "Resource": {"Fn::Join": ["", [bucket_arn, f"/{OBJECTS_UNDER_PREFIX}"]]},
-    }
-    assert listing == {
-        "Action": REST_LISTING_ACTIONS,
-        "Condition": {"StringLike": {"s3:prefix": [OBJECTS_UNDER_PREFIX]}},
-        "Effect": "Allow",
-        "Resource": bucket_arn,
-    }
+    assert objects == [
+        {
+            "Action": REST_SERVED_ACTIONS,
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [bucket_arn, f"/{SERVED}"]]},
+        },
+        {
+            "Action": REST_INCOMING_ACTIONS,
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [bucket_arn, f"/{INCOMING}"]]},
+        },
+    ]
+    assert listing == [
+        {
+            "Action": REST_LISTING_ACTIONS,
+            "Condition": {"StringLike": {"s3:prefix": [INCOMING, SERVED]}},
+            "Effect": "Allow",
+            "Resource": bucket_arn,
+        }
+    ]
+
+
+@pytest.mark.parametrize(("environment", "versioned"), [("dev_app", False), ("prod_app", True)])
+def test_uploads_that_are_never_checked_expire_under_the_incoming_prefix(
+    environment: str, versioned: bool, request: pytest.FixtureRequest
+) -> None:
+    data = Template.from_json(request.getfixturevalue(environment).template("data"))
+    bucket = data.find_resources("AWS::S3::Bucket")[_attachments_bucket_id(data)]
+    rules = {rule.get("Id"): rule for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+    days = design.INCOMING_EXPIRY_DAYS
+    expire = {"Id": "ExpireUncheckedUploads", "Prefix": design.INCOMING_KEY_PREFIX, "ExpirationInDays": days}
+    if versioned:
+        expire["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
+    assert rules["ExpireUncheckedUploads"] == {**expire, "Status": "Enabled"}
+    markers = rules.get("RemoveExpiredUploadMarkers")
+    if versioned:
+        assert markers == {
+            "Id": "RemoveExpiredUploadMarkers",
+            "Prefix": design.INCOMING_KEY_PREFIX,
+            "ExpiredObjectDeleteMarker": True,
+            "Status": "Enabled",
+        }
+    else:
+        assert markers is None
 
 
 def test_the_attachments_routes_are_served(api_template: Template) -> None:

@@ -3,7 +3,8 @@
 Why synchronous and not driven by the table's stream: the DELETE answers 204 only once nothing is left,
 so a client (or a test) never sees a half-deleted task, and a failure surfaces as an error on that
 request, to be retried, instead of as a record in a queue that an operator must notice. A task's or a
-board's files are one ListObjectVersions page and one DeleteObjects call per 1,000 object versions, well
+board's files (its uploads under ``incoming/`` and its checked files under ``attachments/``) are one
+ListObjectVersions page and one DeleteObjects call per 1,000 object versions under each prefix, well
 within a request's time for the files a task can hold.
 
 The order makes every failure recoverable and every race end with nothing left:
@@ -17,10 +18,12 @@ The order makes every failure recoverable and every race end with nothing left:
    ListObjectVersions request, which finds nothing in the common case.
 
 Example:
-    >>> delete_with_files(task_prefix(board_id, task_id), lambda: repository().delete_task(board_id, task_id))
+    >>> delete_with_files(
+    ...     task_prefixes(board_id, task_id), lambda: repository().delete_task(board_id, task_id)
+    ... )
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from corkboard.observability import logger
 from corkboard.services.store import attachment_bucket
@@ -28,10 +31,12 @@ from corkboard.services.store import attachment_bucket
 __all__ = ["delete_with_files"]
 
 
-def delete_with_files(prefix: str, delete_records: Callable[[], None]) -> None:
-    """Delete every object version under ``prefix``, run ``delete_records``, then sweep ``prefix`` again."""
+def delete_with_files(prefixes: Sequence[str], delete_records: Callable[[], object]) -> None:
+    """Delete every object version under ``prefixes``, run ``delete_records``, then sweep them again."""
     bucket = attachment_bucket()
-    removed = bucket.delete_everything_under(prefix)
+    removed = sum(bucket.delete_everything_under(prefix) for prefix in prefixes)
     delete_records()
-    late = bucket.delete_everything_under(prefix)
-    logger.info("attachment files deleted", extra={"prefix": prefix, "objects": removed, "late": late})
+    late = sum(bucket.delete_everything_under(prefix) for prefix in prefixes)
+    logger.info(
+        "attachment files deleted", extra={"prefixes": list(prefixes), "objects": removed, "late": late}
+    )

@@ -1,9 +1,10 @@
 """Attachments over REST: editors and the owner start uploads; every member (and admins) lists them.
 
 An upload is two steps, so the file never passes through Lambda: :func:`start_upload` checks the
-declared name, type and size, stores a ``pending`` record and returns a presigned POST form; the client
-sends the file straight to S3, and the uploads function (:mod:`corkboard.services.uploads`) checks it
-and settles the record. Only a ``ready`` attachment gets a download link.
+declared name, type and size, stores a ``pending`` record and returns a presigned POST form for the
+incoming key; the client sends the file straight to S3, and the uploads function
+(:mod:`corkboard.services.uploads`) checks it, copies it to the served key and settles the record. Only a
+``ready`` attachment gets a download link, and it names the served key, which holds only checked files.
 
 Example:
     >>> started = attachments.start_upload(caller, board_id, task_id, file_name="plan.pdf",
@@ -70,7 +71,7 @@ def start_upload(
         uploaded_by=caller.user_id,
     )
     upload = attachment_bucket().presign_upload(
-        _object_key(attachment), content_type=attachment.content_type, size=attachment.size
+        _keys(attachment).upload_key, content_type=attachment.content_type, size=attachment.size
     )
     return StartedUpload(attachment, upload)
 
@@ -91,9 +92,9 @@ def _download_url(attachment: Attachment) -> str | None:
     if attachment.status is not AttachmentStatus.READY:
         return None
     return attachment_bucket().presign_download(
-        _object_key(attachment), file_name=attachment.file_name, content_type=attachment.content_type
+        _keys(attachment).served_key, file_name=attachment.file_name, content_type=attachment.content_type
     )
 
 
-def _object_key(attachment: Attachment) -> str:
-    return AttachmentKey(attachment.board_id, attachment.task_id, attachment.attachment_id).object_key
+def _keys(attachment: Attachment) -> AttachmentKey:
+    return AttachmentKey(attachment.board_id, attachment.task_id, attachment.attachment_id)

@@ -8,7 +8,7 @@ Example:
 from collections.abc import Mapping
 from typing import Any
 
-from corkboard.attachment_keys import board_prefix
+from corkboard.attachment_keys import board_prefixes
 from corkboard.errors import ResourceNotFoundError
 from corkboard.events import EventType
 from corkboard.identity import Caller
@@ -60,5 +60,5 @@ def delete(caller: Caller, board_id: str) -> None:
     """
     authorize(caller, board_id, Role.OWNER)
     connections().end_board_subscriptions(board_id, farewell=EventType.BOARD_DELETED)
-    delete_with_files(board_prefix(board_id), lambda: repository().delete_board(board_id))
+    delete_with_files(board_prefixes(board_id), lambda: repository().delete_board(board_id))
     connections().end_board_subscriptions(board_id, farewell=EventType.BOARD_DELETED)

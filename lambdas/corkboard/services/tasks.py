@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from corkboard.attachment_keys import task_prefix
+from corkboard.attachment_keys import task_prefixes
 from corkboard.errors import ResourceNotFoundError
 from corkboard.identity import Caller
 from corkboard.models import Role, Task, TaskStatus
@@ -78,4 +78,4 @@ def update(caller: Caller, board_id: str, task_id: str, *, version: int, changes
 def delete(caller: Caller, board_id: str, task_id: str) -> None:
     """Delete a task and its attachments, their files included."""
     authorize(caller, board_id, Role.EDITOR)
-    delete_with_files(task_prefix(board_id, task_id), lambda: repository().delete_task(board_id, task_id))
+    delete_with_files(task_prefixes(board_id, task_id), lambda: repository().delete_task(board_id, task_id))

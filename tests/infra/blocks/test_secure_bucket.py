@@ -79,6 +79,9 @@ def overridden(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedBlock[Sec
             server_access_logs_prefix="uploads/",
             abort_incomplete_multipart_upload_after=Duration.days(3),
             noncurrent_version_expiration=Duration.days(7),
+            lifecycle_rules=(
+                s3.LifecycleRule(id="ExpireIncoming", prefix="incoming/", expiration=Duration.days(2)),
+            ),
             cors_allowed_origins=(ORIGIN, "http://localhost:5173"),
             cors_allowed_methods=(s3.HttpMethods.PUT,),
             cors_allowed_headers=("Content-Type",),
@@ -284,11 +287,14 @@ def test_override_name_kms_key_no_versioning_and_destroy(overridden: Synthesized
     )
 
 
-def test_override_lifecycle_has_no_version_rule_without_versioning(
+def test_override_lifecycle_has_no_version_rule_without_versioning_and_ends_with_the_given_rules(
     overridden: SynthesizedBlock[SecureBucket],
 ) -> None:
     assert _bucket_properties(overridden, overridden.block.bucket)["LifecycleConfiguration"] == {
-        "Rules": [{"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 3}, "Status": "Enabled"}]
+        "Rules": [
+            {"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 3}, "Status": "Enabled"},
+            {"ExpirationInDays": 2, "Id": "ExpireIncoming", "Prefix": "incoming/", "Status": "Enabled"},
+        ]
     }
 
 

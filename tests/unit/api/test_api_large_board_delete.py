@@ -23,7 +23,7 @@ from corkboard.models import Attachment, Board, Task
 from corkboard.odm.batch import batch_write
 from corkboard.odm.serialization import dump_item
 from corkboard.repository import TABLE_SCHEMA
-from corkboard.table_design import ATTACHMENTS_KEY_PREFIX, GSI1_NAME, GSI1_PARTITION_KEY, PARTITION_KEY
+from corkboard.table_design import GSI1_NAME, GSI1_PARTITION_KEY, PARTITION_KEY
 
 TASKS = 5_000
 ATTACHED_TASKS = 20
@@ -83,12 +83,12 @@ def _fill(aws: Any, board_id: str) -> None:
     batch_write(boto3.client("dynamodb"), aws.table_name, [{"PutRequest": {"Item": item}} for item in items])
     s3 = boto3.client("s3")
     for attachment in attachments:
-        key = AttachmentKey(board_id, attachment.task_id, attachment.attachment_id).object_key
+        key = AttachmentKey(board_id, attachment.task_id, attachment.attachment_id).served_key
         s3.put_object(Bucket=aws.bucket_name, Key=key, Body=b"%PDF")
 
 
 def _objects(aws: Any) -> list[str]:
-    listed = boto3.client("s3").list_object_versions(Bucket=aws.bucket_name, Prefix=ATTACHMENTS_KEY_PREFIX)
+    listed = boto3.client("s3").list_object_versions(Bucket=aws.bucket_name)
     return [entry["Key"] for entry in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]]
 
 

@@ -57,6 +57,9 @@ def test_a_full_workout_sends_no_scan(watched: tuple[CorkboardRepository, list[s
     ids = (board.board_id, task.task_id, attachment.attachment_id)
     repository.get_attachment(*ids)
     repository.list_attachments(board.board_id, task.task_id, limit=5, cursor=None)
+    pending = repository.get_attachment(*ids)
+    assert pending is not None
+    repository.claim_attachment_upload(pending, object_etag="etag", object_version_id=None)
     repository.mark_attachment_ready(*ids, object_etag="etag")
     repository.mark_attachment_rejected(*ids, reason="late", object_etag="etag")
     repository.delete_membership(board.board_id, "ann")

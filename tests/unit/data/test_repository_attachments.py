@@ -1,6 +1,8 @@
-"""Attachment records: created only on an existing task, listed per task, settled exactly once."""
+"""Attachment records: created only on an existing task, listed per task, claimed by one upload, settled
+exactly once, and expiring while pending."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from threading import Barrier
 
 import pytest
@@ -8,6 +10,7 @@ import pytest
 from corkboard.models import Attachment, AttachmentStatus, Task, TaskStatus
 from corkboard.odm import InvalidCursorError, ItemNotFoundError
 from corkboard.repository import CorkboardRepository
+from corkboard.table_design import INCOMING_EXPIRY_DAYS
 
 
 @pytest.fixture
@@ -70,24 +73,62 @@ def test_a_task_lists_only_its_own_attachments_newest_first(
         repository.list_attachments(task.board_id, other.task_id, limit=3, cursor=first.next_cursor)
 
 
-def test_settling_happens_once_and_a_second_settlement_changes_nothing(
+def _claimed(repository: CorkboardRepository, attachment: Attachment, etag: str) -> Attachment:
+    claimed = repository.claim_attachment_upload(attachment, object_etag=etag, object_version_id=None)
+    assert claimed is not None
+    return claimed
+
+
+def test_a_pending_attachment_expires_and_a_settled_one_does_not(
+    repository: CorkboardRepository, task: Task
+) -> None:
+    before = datetime.now(UTC)
+    created = _attach(repository, task)
+    ids = (task.board_id, task.task_id, created.attachment_id)
+
+    _claimed(repository, created, "etag-1")
+    ready = repository.mark_attachment_ready(*ids, object_etag="etag-1")
+
+    assert created.expires_at is not None
+    assert before + timedelta(days=INCOMING_EXPIRY_DAYS, seconds=-1) <= created.expires_at
+    assert created.expires_at <= datetime.now(UTC) + timedelta(days=INCOMING_EXPIRY_DAYS)
+    assert ready is not None
+    assert ready.expires_at is None
+    assert repository.get_attachment(*ids) == ready
+
+
+def test_settling_happens_once_and_only_for_the_claimed_upload(
     repository: CorkboardRepository, task: Task
 ) -> None:
     created = _attach(repository, task)
     ids = (task.board_id, task.task_id, created.attachment_id)
 
+    claimed = _claimed(repository, created, "etag-1")
+    unclaimed = repository.mark_attachment_ready(*ids, object_etag="etag-2")
     ready = repository.mark_attachment_ready(*ids, object_etag="etag-1")
-    again = repository.mark_attachment_ready(*ids, object_etag="etag-2")
-    rejected = repository.mark_attachment_rejected(*ids, reason="late", object_etag="etag-3")
+    again = repository.mark_attachment_ready(*ids, object_etag="etag-1")
+    rejected = repository.mark_attachment_rejected(*ids, reason="late", object_etag="etag-1")
 
+    assert (claimed.status, claimed.version, claimed.object_etag) == (AttachmentStatus.PENDING, 2, "etag-1")
+    assert unclaimed is None
     assert ready is not None
-    assert (ready.status, ready.version, ready.object_etag) == (AttachmentStatus.READY, 2, "etag-1")
+    assert (ready.status, ready.version, ready.object_etag) == (AttachmentStatus.READY, 3, "etag-1")
     assert (again, rejected) == (None, None)
     assert repository.get_attachment(*ids) == ready
 
 
+def test_claiming_again_for_the_same_upload_writes_nothing(
+    repository: CorkboardRepository, task: Task
+) -> None:
+    claimed = _claimed(repository, _attach(repository, task), "etag-1")
+
+    again = repository.claim_attachment_upload(claimed, object_etag="etag-1", object_version_id=None)
+
+    assert again == claimed
+
+
 def test_a_rejection_keeps_its_reason(repository: CorkboardRepository, task: Task) -> None:
-    created = _attach(repository, task)
+    created = _claimed(repository, _attach(repository, task), "e")
 
     rejected = repository.mark_attachment_rejected(
         task.board_id, task.task_id, created.attachment_id, reason="Not a PNG.", object_etag="e"
@@ -107,20 +148,20 @@ def test_settling_a_record_that_is_gone_raises_not_found(repository: CorkboardRe
 
 
 @pytest.mark.usefixtures("atomic_item_writes")
-def test_of_concurrent_settlements_exactly_one_wins(repository: CorkboardRepository, task: Task) -> None:
+def test_of_concurrent_claims_exactly_one_wins(repository: CorkboardRepository, task: Task) -> None:
     created = _attach(repository, task)
     ids = (task.board_id, task.task_id, created.attachment_id)
-    settlers = 20
-    start = Barrier(settlers)
+    claimants = 20
+    start = Barrier(claimants)
 
-    def settle(settler: int) -> Attachment | None:
+    def claim(claimant: int) -> Attachment | None:
         start.wait()
-        if settler % 2:
-            return repository.mark_attachment_ready(*ids, object_etag=f"etag-{settler}")
-        return repository.mark_attachment_rejected(*ids, reason="no", object_etag=f"etag-{settler}")
+        return repository.claim_attachment_upload(
+            created, object_etag=f"etag-{claimant}", object_version_id=None
+        )
 
-    with ThreadPoolExecutor(max_workers=settlers) as pool:
-        outcomes = list(pool.map(settle, range(settlers)))
+    with ThreadPoolExecutor(max_workers=claimants) as pool:
+        outcomes = list(pool.map(claim, range(claimants)))
 
     [winner] = [outcome for outcome in outcomes if outcome is not None]
     assert repository.get_attachment(*ids) == winner

@@ -1,36 +1,41 @@
-"""Object keys: attachments/{board}/{task}/{attachment}, and nothing else parses as one."""
+"""Object keys: uploads at incoming/{board}/{task}/{attachment}, served files at attachments/{...}."""
 
 import pytest
 
-from corkboard.attachment_keys import AttachmentKey, board_prefix, task_prefix
+from corkboard.attachment_keys import AttachmentKey, board_prefixes, task_prefixes
 
 
-def test_a_key_round_trips() -> None:
+def test_an_upload_key_round_trips_and_the_served_key_is_another() -> None:
     key = AttachmentKey("B1", "T1", "A1")
 
-    assert key.object_key == "attachments/B1/T1/A1"
-    assert AttachmentKey.parse(key.object_key) == key
+    assert key.upload_key == "incoming/B1/T1/A1"
+    assert key.served_key == "attachments/B1/T1/A1"
+    assert AttachmentKey.parse_upload(key.upload_key) == key
 
 
-def test_prefixes_end_at_a_separator_so_one_id_never_covers_another() -> None:
-    assert board_prefix("ab") == "attachments/ab/"
-    assert task_prefix("ab", "t") == "attachments/ab/t/"
-    assert not AttachmentKey("abc", "t", "a").object_key.startswith(board_prefix("ab"))
+def test_prefixes_cover_both_keys_and_end_at_a_separator_so_one_id_never_covers_another() -> None:
+    assert board_prefixes("ab") == ("incoming/ab/", "attachments/ab/")
+    assert task_prefixes("ab", "t") == ("incoming/ab/t/", "attachments/ab/t/")
+    other = AttachmentKey("abc", "t", "a")
+    assert not any(
+        k.startswith(p) for k in (other.upload_key, other.served_key) for p in board_prefixes("ab")
+    )
 
 
 @pytest.mark.parametrize(
     "key",
     [
-        "attachments/B1/T1",
-        "attachments/B1/T1/A1/extra",
-        "attachments/B1//A1",
-        "attachments/B 1/T1/A1",
-        "attachments/B1/T1/A1\n",
-        "attachments/../T1/A1",
-        f"attachments/{'x' * 65}/T1/A1",
+        "incoming/B1/T1",
+        "incoming/B1/T1/A1/extra",
+        "incoming/B1//A1",
+        "incoming/B 1/T1/A1",
+        "incoming/B1/T1/A1\n",
+        "incoming/../T1/A1",
+        f"incoming/{'x' * 65}/T1/A1",
+        "attachments/B1/T1/A1",
         "uploads/B1/T1/A1",
         "B1/T1/A1",
     ],
 )
-def test_keys_outside_the_layout_do_not_parse(key: str) -> None:
-    assert AttachmentKey.parse(key) is None
+def test_keys_outside_the_upload_layout_do_not_parse(key: str) -> None:
+    assert AttachmentKey.parse_upload(key) is None

@@ -31,10 +31,19 @@ def _ids(attachment: Attachment) -> tuple[str, str, str]:
     return attachment.board_id, attachment.task_id, attachment.attachment_id
 
 
+def _claim(broadcast: Broadcast, attachment: Attachment, etag: str) -> None:
+    """The uploads function takes the upload on: a change of the pending record, not for subscribers."""
+    claimed = broadcast.repository.claim_attachment_upload(
+        attachment, object_etag=etag, object_version_id=None
+    )
+    assert claimed is not None
+
+
 def test_a_checked_file_reaches_subscribers_as_attachment_ready(
     broadcast: Broadcast, pending: Attachment
 ) -> None:
     listener = broadcast.listen("c-viewer", VIEWER)
+    _claim(broadcast, pending, "9b2cf535f27731c9")
     ready = broadcast.repository.mark_attachment_ready(*_ids(pending), object_etag="9b2cf535f27731c9")
 
     assert broadcast.deliver() == NO_FAILURES
@@ -51,6 +60,7 @@ def test_a_rejection_and_a_new_upload_mean_nothing_to_subscribers(
     broadcast: Broadcast, pending: Attachment
 ) -> None:
     listener = broadcast.listen("c-viewer", VIEWER)
+    _claim(broadcast, pending, "e")
     broadcast.repository.mark_attachment_rejected(*_ids(pending), reason="Not a PDF.", object_etag="e")
     broadcast.repository.create_attachment(
         pending.board_id,
@@ -69,6 +79,7 @@ def test_a_rejection_and_a_new_upload_mean_nothing_to_subscribers(
 def test_deleting_a_ready_attachment_with_its_task_sends_only_task_deleted(
     broadcast: Broadcast, pending: Attachment
 ) -> None:
+    _claim(broadcast, pending, "e")
     broadcast.repository.mark_attachment_ready(*_ids(pending), object_etag="e")
     broadcast.tap.records()
     listener = broadcast.listen("c-viewer", VIEWER)

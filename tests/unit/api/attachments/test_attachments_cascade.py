@@ -5,9 +5,9 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 from rest_harness import SeededBoard, board_items
-from upload_harness import PDF, PNG, Uploads, attachment_key
+from upload_harness import PDF, PNG, Uploads, served_key
 
-from corkboard.attachment_keys import board_prefix, task_prefix
+from corkboard.attachment_keys import board_prefixes, task_prefixes
 from corkboard.repository import CorkboardRepository
 from corkboard.table_design import SORT_KEY
 
@@ -16,15 +16,20 @@ def _attachment_records(table_name: str, board_id: str) -> list[dict[str, Any]]:
     return [item for item in board_items(table_name, board_id) if item[SORT_KEY]["S"].startswith("ATTACH#")]
 
 
-def _fill_task(uploads: Uploads, task_id: str) -> None:
-    """Four object versions: a ready file's two versions and a delete marker, and a pending file.
+def _versions(uploads: Uploads, prefixes: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [version for prefix in prefixes for version in uploads.object_versions(prefix)]
 
-    A rejected upload is there too, as a record only: its file was deleted when it was rejected.
+
+def _fill_task(uploads: Uploads, task_id: str) -> None:
+    """Four object versions: a ready file's two served versions and a delete marker, and a pending upload.
+
+    A rejected upload is there too, as a record only: its file was deleted when it was rejected (and the
+    ready file's upload when it was published).
     """
     ready = uploads.attach(PNG, task_id=task_id, file_name="ready.png")
     uploads.process(ready)
-    uploads.s3.put_object(Bucket=uploads.bucket, Key=attachment_key(ready), Body=PNG, ContentType="image/png")
-    uploads.s3.delete_object(Bucket=uploads.bucket, Key=attachment_key(ready))
+    uploads.s3.put_object(Bucket=uploads.bucket, Key=served_key(ready), Body=PNG, ContentType="image/png")
+    uploads.s3.delete_object(Bucket=uploads.bucket, Key=served_key(ready))
     uploads.process(uploads.attach(b"%PDF? no", content_type="application/pdf", task_id=task_id))
     uploads.attach(PDF, content_type="application/pdf", task_id=task_id, file_name="pending.pdf")
 
@@ -36,16 +41,16 @@ def test_task_delete_leaves_no_object_version_and_no_record(
     kept_task_id = other_task.body["taskId"]
     _fill_task(uploads, board.task_id)
     kept = uploads.attach(PNG, task_id=kept_task_id)
-    assert len(uploads.object_versions(task_prefix(board.board_id, board.task_id))) == 4
+    assert len(_versions(uploads, task_prefixes(board.board_id, board.task_id))) == 4
 
     response = uploads.api.call("DELETE", f"/boards/{board.board_id}/tasks/{board.task_id}", "editor")
 
     assert response.status == 204
-    assert uploads.object_versions(task_prefix(board.board_id, board.task_id)) == []
+    assert _versions(uploads, task_prefixes(board.board_id, board.task_id)) == []
     assert [
         record["attachment_id"]["S"] for record in _attachment_records(aws.table_name, board.board_id)
     ] == [kept["attachmentId"]]
-    assert len(uploads.object_versions(task_prefix(board.board_id, kept_task_id))) == 1
+    assert len(_versions(uploads, task_prefixes(board.board_id, kept_task_id))) == 1
 
 
 def test_board_delete_leaves_no_object_version_and_no_record(
@@ -54,7 +59,7 @@ def test_board_delete_leaves_no_object_version_and_no_record(
     second = uploads.api.call("POST", f"/boards/{board.board_id}/tasks", json_body={"title": "Second"})
     _fill_task(uploads, board.task_id)
     _fill_task(uploads, second.body["taskId"])
-    assert len(uploads.object_versions(board_prefix(board.board_id))) == 8
+    assert len(_versions(uploads, board_prefixes(board.board_id))) == 8
 
     response = uploads.api.call("DELETE", f"/boards/{board.board_id}", "owner")
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from rest_harness import SeededBoard
-from upload_harness import PDF, PNG, Uploads, attachment_key
+from upload_harness import PDF, PNG, Uploads, upload_key
 
 from corkboard.attachment_bucket import UPLOAD_URL_SECONDS
 
@@ -29,7 +29,7 @@ def test_a_file_goes_up_is_checked_and_comes_down_as_a_download(
     assert outcomes == {"ready": 1}
     item = uploads.only_item()
     assert item["status"] == "ready"
-    assert item["version"] == attachment["version"] + 1
+    assert item["version"] == attachment["version"] + 2, "claimed by the upload, then settled"
     download = requests.get(item["downloadUrl"], timeout=10)
     assert download.status_code == 200
     assert download.content == PNG
@@ -71,7 +71,7 @@ def test_the_post_answers_the_pending_record_and_a_five_minute_form(uploads: Upl
     )
     lifetime = timedelta(seconds=UPLOAD_URL_SECONDS)
     assert before + lifetime <= datetime.fromisoformat(upload["expiresAt"]) <= datetime.now(UTC) + lifetime
-    assert upload["fields"]["key"] == attachment_key(attachment)
+    assert upload["fields"]["key"] == upload_key(attachment)
     assert upload["fields"]["Content-Type"] == "application/pdf"
 
 
@@ -81,7 +81,7 @@ def test_the_form_policy_pins_the_key_the_type_and_the_exact_size(uploads: Uploa
 
     policy = json.loads(base64.b64decode(fields["policy"]))
 
-    key = attachment_key(started.body["attachment"])
+    key = upload_key(started.body["attachment"])
     assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
     assert {"key": key} in policy["conditions"]
     assert {"bucket": uploads.bucket} in policy["conditions"]

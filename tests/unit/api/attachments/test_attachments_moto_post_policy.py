@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import requests
-from upload_harness import PNG, Uploads, attachment_key
+from upload_harness import PNG, Uploads, upload_key
 
 from corkboard import attachment_bucket
 
@@ -69,7 +69,7 @@ def test_moto_stores_an_upload_that_breaks_the_policy(
 ) -> None:
     started = uploads.start()
     upload = started.body["upload"]
-    fields, content, stored_at = tamper(upload["fields"], attachment_key(started.body["attachment"]))
+    fields, content, stored_at = tamper(upload["fields"], upload_key(started.body["attachment"]))
 
     response = requests.post(upload["url"], data=fields, files={"file": ("upload", content)}, timeout=10)
 
@@ -94,14 +94,14 @@ def test_moto_stores_the_form_content_type_as_the_object_type(uploads: Uploads) 
 
     uploads.send(started.body["upload"], PNG)
 
-    stored = uploads.s3.head_object(Bucket=uploads.bucket, Key=attachment_key(started.body["attachment"]))
+    stored = uploads.s3.head_object(Bucket=uploads.bucket, Key=upload_key(started.body["attachment"]))
     assert stored["ContentType"] == "image/png"
     assert stored["ContentLength"] == len(PNG)
 
 
 @pytest.mark.parametrize("tampered", ["expired", "signature"])
 def test_moto_serves_a_presigned_get_that_aws_refuses(uploads: Uploads, tampered: str) -> None:
-    key = attachment_key(uploads.attach(PNG))
+    key = upload_key(uploads.attach(PNG))
     link = uploads.s3.generate_presigned_url(
         "get_object",
         Params={"Bucket": uploads.bucket, "Key": key},

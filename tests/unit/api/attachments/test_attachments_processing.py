@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 from rest_harness import SeededBoard
-from upload_harness import GIF, PDF, PNG, Uploads, attachment_key
+from upload_harness import GIF, PDF, PNG, Uploads, served_key
 
 from corkboard.table_design import ENV_ATTACHMENT_MAX_BYTES
 
@@ -107,9 +107,9 @@ def test_a_file_over_a_limit_lowered_since_it_was_declared_is_rejected(
 @pytest.mark.parametrize(
     "key",
     [
-        "attachments/not-enough-parts",
-        "attachments/board/task/attachment/extra",
-        "attachments/some board/é task/attach ment",
+        "incoming/not-enough-parts",
+        "incoming/board/task/attachment/extra",
+        "incoming/some board/é task/attach ment",
         "elsewhere/file.png",
     ],
 )
@@ -121,7 +121,7 @@ def test_an_object_outside_the_key_layout_is_an_orphan_and_deleted(uploads: Uplo
 
 
 def test_an_object_with_no_record_is_an_orphan_and_deleted(uploads: Uploads, board: SeededBoard) -> None:
-    key = f"attachments/{board.board_id}/{board.task_id}/01JNOSUCHATTACHMENT0000000"
+    key = f"incoming/{board.board_id}/{board.task_id}/01JNOSUCHATTACHMENT0000000"
     uploads.s3.put_object(Bucket=uploads.bucket, Key=key, Body=PNG)
 
     assert uploads.process(key) == {"orphan": 1}
@@ -204,5 +204,5 @@ def test_a_late_event_never_deletes_the_checked_file_in_an_unversioned_bucket(
     assert uploads.only_item()["status"] == "ready"
     assert requests.get(uploads.only_item()["downloadUrl"], timeout=10).content == PNG
     assert [version["Key"] for version in uploads.object_versions()] == [
-        attachment_key(started.body["attachment"])
+        served_key(started.body["attachment"])
     ]

@@ -4,7 +4,7 @@ Imported by name from the tests and conftest.py (pytest puts this directory on `
 
     started = uploads.start(content_type="image/png", size=len(PNG))    # POST .../attachments
     uploads.send(started.body["upload"], PNG)                          # the browser's POST to S3
-    uploads.process(started.body["attachment"])                        # S3's ObjectCreated event
+    uploads.process(started.body["attachment"])                        # S3's ObjectCreated (incoming/)
     [item] = uploads.listing()                                         # GET .../attachments
 """
 
@@ -21,19 +21,27 @@ from lambda_context import LambdaContextDouble
 from rest_harness import Api, ApiResponse, SeededBoard
 
 from corkboard.attachment_keys import AttachmentKey
-from corkboard.table_design import ATTACHMENTS_KEY_PREFIX
 from uploads.processor import handler
 
-__all__ = ["GIF", "PDF", "PNG", "Uploads", "attachment_key"]
+__all__ = ["GIF", "PDF", "PNG", "Uploads", "served_key", "upload_key"]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + bytes(32)
 
 
-def attachment_key(view: Mapping[str, Any]) -> str:
-    """The object key of an attachment view (as the API returns it)."""
-    return AttachmentKey(view["boardId"], view["taskId"], view["attachmentId"]).object_key
+def _ids(view: Mapping[str, Any]) -> AttachmentKey:
+    return AttachmentKey(view["boardId"], view["taskId"], view["attachmentId"])
+
+
+def upload_key(view: Mapping[str, Any]) -> str:
+    """Where the upload form of an attachment view (as the API returns it) puts the file."""
+    return _ids(view).upload_key
+
+
+def served_key(view: Mapping[str, Any]) -> str:
+    """Where the checked file of an attachment view is served from."""
+    return _ids(view).served_key
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,8 @@ class Uploads:
         return dict(started.body["attachment"])
 
     def process(self, view_or_key: Mapping[str, Any] | str) -> dict[str, int]:
-        """Run the uploads function on the ObjectCreated event S3 sends for the object now at the key."""
+        """Run the uploads function on the ObjectCreated event S3 sends for the object now at the key
+        (for a view: its upload key)."""
         return self.deliver(self.object_created_event(view_or_key))
 
     def deliver(self, event: Mapping[str, Any]) -> dict[str, int]:
@@ -84,7 +93,7 @@ class Uploads:
 
     def object_created_event(self, view_or_key: Mapping[str, Any] | str) -> dict[str, Any]:
         """The event S3 sends for the current object at the key, in AWS's documented shape (version 2.1)."""
-        key = view_or_key if isinstance(view_or_key, str) else attachment_key(view_or_key)
+        key = view_or_key if isinstance(view_or_key, str) else upload_key(view_or_key)
         head = self.s3.head_object(Bucket=self.bucket, Key=key)
         stored = {
             "key": quote_plus(key, safe="/"),
@@ -126,8 +135,8 @@ class Uploads:
         [item] = self.listing(role)
         return item
 
-    def object_versions(self, prefix: str = ATTACHMENTS_KEY_PREFIX) -> list[dict[str, Any]]:
-        """Every object version and delete marker under ``prefix``."""
+    def object_versions(self, prefix: str = "") -> list[dict[str, Any]]:
+        """Every object version and delete marker under ``prefix`` (by default, in the whole bucket)."""
         response = self.s3.list_object_versions(Bucket=self.bucket, Prefix=prefix)
         return [*response.get("Versions", []), *response.get("DeleteMarkers", [])]
 
