@@ -20,7 +20,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup synth deploy deploy-access smoke diff destroy local-synth local token docs test test-infra test-unit test-emulator test-e2e lint fmt bench openapi clean constraints
+.PHONY: help setup synth deploy deploy-access smoke diff destroy local-synth local token docs test test-infra test-unit test-emulator test-e2e lint fmt bench openapi clean constraints constraints-checkov
 
 help: ## List the targets and the variables they take
 	@echo "Targets:"
@@ -32,6 +32,14 @@ $(STAMPS)/venv: requirements.txt requirements-dev.txt lambdas/layers/auth/requir
 	@mkdir -p $(STAMPS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+# checkov pins a boto3 the project's pin excludes, so it gets a venv of its own; the infra tests run it from there.
+CHECKOV_VENV := $(STAMPS)/checkov-venv
+$(STAMPS)/checkov: requirements-checkov.txt constraints-checkov.txt
+	@mkdir -p $(STAMPS)
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt -c constraints-checkov.txt
 	@touch $@
 
 # npm's summary goes to stderr, so `TOKEN=$(make -s token NAME=alice)` keeps only the token, even on a first run.
@@ -110,10 +118,10 @@ destroy: setup ## Destroy ENV's stacks (refuses prod; prod data is RETAINed anyw
 	@if [ "$(ENV)" = "prod" ]; then echo "make destroy refuses ENV=prod: see docs/operations.md" >&2; exit 2; fi
 	$(CDK) destroy --all -c env=$(ENV) -o $(CDK_OUT)
 
-test: setup $(STAMPS)/browser lint ## Lint, then every test (infra, unit, emulator, e2e through the local cloud)
+test: setup $(STAMPS)/browser $(STAMPS)/checkov lint ## Lint, then every test (infra, unit, emulator, e2e through the local cloud)
 	$(PY) -m pytest -q
 
-test-infra: setup ## Only the synthesized-template tests
+test-infra: setup $(STAMPS)/checkov ## Only the synthesized-template tests
 	$(PY) -m pytest -q tests/infra
 
 test-unit: setup ## Only the Lambda code tests on moto
@@ -157,3 +165,11 @@ constraints: ## Re-pin every transitive dependency after a change to requirement
 	{ echo "# Every transitive dependency, pinned. Regenerate after changing requirements*.txt: make constraints"; \
 	  .make/constraints-venv/bin/pip freeze --exclude-editable | grep -v '^pip=='; } > constraints.txt
 	rm -rf .make/constraints-venv
+
+constraints-checkov: ## Re-pin checkov's transitive dependencies after a change to requirements-checkov.txt
+	rm -rf .make/constraints-checkov-venv
+	$(PYTHON) -m venv .make/constraints-checkov-venv
+	.make/constraints-checkov-venv/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	{ echo "# Every transitive dependency of requirements-checkov.txt, pinned. Regenerate after changing it: make constraints-checkov"; \
+	  .make/constraints-checkov-venv/bin/pip freeze --exclude-editable | grep -v '^pip=='; } > constraints-checkov.txt
+	rm -rf .make/constraints-checkov-venv
