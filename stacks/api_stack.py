@@ -16,8 +16,9 @@ from stacks.rest_routes import REST_ROUTES
 
 __all__ = ["ApiStack"]
 
-# What Secret.grant_read grants, without its key-policy statement (_rest_function says why).
-_CURSOR_SECRET_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
+# What the code calls: Powertools' get_secret (corkboard/settings.py) reads the value and nothing else, so
+# not Secret.grant_read's DescribeSecret too (nor its key-policy statement: _rest_function says why).
+_CURSOR_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 # The narrowest set of item actions the repository uses; no Scan, no table-level administration.
 _MAIN_TABLE_ACTIONS = (
     "dynamodb:GetItem",

@@ -175,3 +175,18 @@ def test_the_rest_function_may_end_subscriptions_and_no_more(api_template: Templ
         "dynamodb:PutItem",
         "dynamodb:Query",
     ]
+
+
+def test_the_rest_function_may_read_the_cursor_key_and_nothing_else_of_secrets_manager(
+    api_template: Template,
+) -> None:
+    """The key is read with GetSecretValue alone (corkboard/settings.py); DescribeSecret is never called."""
+    (statement,) = (
+        statement
+        for statement in role_statements(api_template, "api.app.handler")
+        if any(action.startswith("secretsmanager:") for action in _as_list(statement["Action"]))
+    )
+
+    assert statement["Action"] == "secretsmanager:GetSecretValue"
+    assert "CursorSigningKey" in json.dumps(statement["Resource"])
+    assert "*" not in json.dumps(statement["Resource"])
