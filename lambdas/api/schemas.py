@@ -1,7 +1,8 @@
 """The REST API's request and response bodies: camelCase JSON, every string and list bounded.
 
 Requests forbid unknown fields, so a typo (``"titel"``) is a 400 rather than a silent no-op, and their
-numbers are strict: ``"size": "10"`` or ``true`` is a 400, not quietly read as 10 or 1. Names, titles and
+integers are JSON numbers: ``"size": "10"`` or ``true`` is a 400, not quietly read as 10 or 1 (``10.0``
+is JSON Schema's integer 10 and reads as such). Names, titles and
 descriptions follow :mod:`corkboard.text_rules`, which is also published as each field's ``pattern``;
 the rules apply to what clients send, never to what is read back, so text stored before a rule existed
 still reads. PATCH bodies use pydantic's ``MISSING`` for "not sent", which keeps "leave it" apart from
@@ -18,7 +19,7 @@ Example:
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import MISSING, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, model_validator
+from pydantic import MISSING, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from corkboard.file_types import ALLOWED_FILE_TYPES
 from corkboard.models import Attachment, Role, TaskStatus
@@ -92,10 +93,18 @@ def _following(rule: TextRule) -> tuple[BeforeValidator, Any]:
     return check, Field(json_schema_extra={"pattern": rule.pattern})
 
 
+def _json_number(value: object) -> object:
+    """A JSON number, or a ValueError: pydantic would read "10" as 10 and true as 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("send a JSON integer such as 3, not a string or a boolean")
+    return value
+
+
 BoardNameIn = Annotated[BoardName, *_following(SINGLE_LINE)]
 TaskTitleIn = Annotated[TaskTitle, *_following(SINGLE_LINE)]
 DescriptionIn = Annotated[Description, *_following(MULTI_LINE)]
-VersionIn = Annotated[Version, Strict(), Field(le=MAX_VERSION)]
+# Constraints first: pydantic publishes them as minimum/maximum only while they sit on the plain int.
+VersionIn = Annotated[Version, Field(le=MAX_VERSION), BeforeValidator(_json_number)]
 
 
 class RequestModel(ApiModel):
@@ -175,7 +184,6 @@ class AttachmentCreate(RequestModel):
     ]
     size: Annotated[
         int,
-        Strict(),
         Field(
             ge=1,
             description=(
@@ -183,6 +191,7 @@ class AttachmentCreate(RequestModel):
                 "attachment limit (10 MiB unless configured), else 413."
             ),
         ),
+        BeforeValidator(_json_number),
     ]
 
 

@@ -1,8 +1,8 @@
-"""Which characters text from clients may hold: one rule set for board names, task titles, descriptions and
-attachment file names.
+"""Which characters text from clients may hold: one rule type for board names, task titles, descriptions and
+attachment file names (:data:`corkboard.file_names.FILE_NAME_RULE`).
 
 Such text is shown to other people, in pages, terminals, notifications and file dialogs. Refused in all
-of it:
+of it (:data:`TEXT_REFUSED_RANGES`):
 
 - control characters (C0, DEL and C1; NUL among them): they end C strings, move terminal cursors and
   split log lines. A description may still hold tabs and line breaks;
@@ -13,10 +13,11 @@ of it:
 (Lone surrogates, which a JSON ``\\ud800`` escape can carry, never get this far: pydantic refuses a
 string that UTF-8 cannot encode.)
 
-The refused set is a fixed list of code point ranges, so the same rule is published as the JSON Schema
-``pattern`` of each field (:attr:`TextRule.pattern`): clients and fuzzers read the rule the API applies.
-File names refuse more (:data:`FILE_NAME`): every invisible format character and unassigned code point,
-by Unicode category, since a name that looks like another can trick whoever saves the file.
+A rule is a list of code point ranges (and a few exact characters and whole texts), so the same rule is
+published as the JSON Schema ``pattern`` of each field (:attr:`TextRule.pattern`): clients and fuzzers
+read the rule the API applies. A pattern spells code points of the Basic Multilingual Plane only, the
+common ground of ECMA-262 and Python regular expressions; what a rule refuses beyond it (by Unicode
+category) is enforced by :meth:`TextRule.check` alone.
 
 Example:
     >>> SINGLE_LINE.check("Launch \\u202egnp.exe")
@@ -29,11 +30,41 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["BLANKS", "FILE_NAME", "MULTI_LINE", "SINGLE_LINE", "TextRule"]
+__all__ = [
+    "BLANKS",
+    "BMP_FORMAT_CHARACTER_RANGES",
+    "MULTI_LINE",
+    "SINGLE_LINE",
+    "TEXT_REFUSED_RANGES",
+    "TextRule",
+]
 
-_CONTROLS = ((0x00, 0x1F), (0x7F, 0x9F))
-_SEPARATORS = ((0x2028, 0x2029),)
-_BIDI_CONTROLS = ((0x202A, 0x202E), (0x2066, 0x2069))
+Ranges = tuple[tuple[int, int], ...]
+
+_CONTROLS: Ranges = ((0x00, 0x1F), (0x7F, 0x9F))
+_SEPARATORS: Ranges = ((0x2028, 0x2029),)
+_BIDI_CONTROLS: Ranges = ((0x202A, 0x202E), (0x2066, 0x2069))
+TEXT_REFUSED_RANGES: Ranges = (*_CONTROLS, *_SEPARATORS, *_BIDI_CONTROLS)
+# The invisible format characters (category Cf) of the Basic Multilingual Plane as of Unicode 15.1: soft
+# hyphen, Arabic number signs, zero-width characters and marks, bidi controls, word joiners, BOM,
+# interlinear annotation. A rule that refuses them also names category Cf, so that the check catches the
+# rest (and any a later Unicode adds).
+BMP_FORMAT_CHARACTER_RANGES: Ranges = (
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+)
 _LINE_BREAKS_AND_TABS = "\t\n\r"
 # What str.strip() removes, less what every rule refuses anyway: the spaces that can make a name blank.
 BLANKS = (
@@ -41,34 +72,36 @@ BLANKS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TextRule:
-    """Characters one kind of text refuses: code point ranges, minus ``allowed``, plus whole categories.
+    """What one kind of text refuses: code point ranges (minus ``allowed``), exact characters, whole texts
+    (such as ``..``), Unicode categories, and, unless ``blank_allowed``, text with nothing visible."""
 
-    Only the ranges reach :attr:`pattern`; a rule with ``refused_categories`` is enforced in full by
-    :meth:`check` alone.
-    """
-
-    refused_ranges: tuple[tuple[int, int], ...]
+    refused_ranges: Ranges
     allowed: str = ""
+    refused_characters: str = ""
+    refused_texts: tuple[str, ...] = ()
     refused_categories: frozenset[str] = frozenset()
     blank_allowed: bool = True
     advice: str = "remove control, line-separator and bidirectional-override characters"
 
     @property
     def pattern(self) -> str:
-        """An ECMA-262 and Python regular expression that matches text without a refused range (and, for a
-        rule that refuses blank text, with at least one character that is not a space)."""
-        refused = "".join(_class_ranges(self._effective_ranges()))
+        """An ECMA-262 and Python regular expression matching the text this rule accepts, but for what only a
+        category names (see the module docstring)."""
+        refused = "".join(_class_ranges(self._effective_ranges())) + re.escape(self.refused_characters)
+        not_a_refused_text = "".join(f"(?!{re.escape(text)}$)" for text in self.refused_texts)
         if self.blank_allowed:
-            return f"^[^{refused}]*$"
+            return f"^{not_a_refused_text}[^{refused}]*$"
         spaces = "".join(_class_ranges((ord(space), ord(space)) for space in BLANKS))
-        return f"^[^{refused}]*[^{refused}{spaces}][^{refused}]*$"
+        return f"^{not_a_refused_text}[^{refused}]*[^{refused}{spaces}][^{refused}]*$"
 
     def check(self, text: str) -> str:
-        """``text`` if every character is allowed, else a ValueError naming the first that is not."""
+        """``text`` if this rule accepts it, else a ValueError saying what to change (pydantic: a 400)."""
         if not self.blank_allowed and not text.strip():
             raise ValueError("the text is blank: give it at least one visible character")
+        if text in self.refused_texts:
+            raise ValueError(f"{text!r} is not allowed here")
         for position, character in enumerate(text, start=1):
             if self._refuses(character):
                 raise ValueError(
@@ -80,15 +113,15 @@ class TextRule:
         if character in self.allowed:
             return False
         code = ord(character)
+        if character in self.refused_characters:
+            return True
         if any(low <= code <= high for low, high in self.refused_ranges):
             return True
         return unicodedata.category(character) in self.refused_categories
 
     def _effective_ranges(self) -> list[tuple[int, int]]:
-        ranges: list[tuple[int, int]] = []
-        for low, high in self.refused_ranges:
-            ranges.extend(_without(low, high, sorted(ord(character) for character in self.allowed)))
-        return ranges
+        holes = sorted(ord(character) for character in self.allowed)
+        return [piece for low, high in self.refused_ranges for piece in _without(low, high, holes)]
 
 
 def _without(low: int, high: int, holes: Iterable[int]) -> list[tuple[int, int]]:
@@ -114,26 +147,12 @@ def _describe(character: str) -> str:
     return f"U+{ord(character):04X}" + (f" ({name})" if name else "")
 
 
-_TEXT_RANGES = (*_CONTROLS, *_SEPARATORS, *_BIDI_CONTROLS)
-
-SINGLE_LINE = TextRule(refused_ranges=_TEXT_RANGES, blank_allowed=False)
+SINGLE_LINE = TextRule(refused_ranges=TEXT_REFUSED_RANGES, blank_allowed=False)
 """Board names and task titles: one line of text that is not blank."""
 
 MULTI_LINE = TextRule(
-    refused_ranges=_TEXT_RANGES,
+    refused_ranges=TEXT_REFUSED_RANGES,
     allowed=_LINE_BREAKS_AND_TABS,
     advice="remove control and bidirectional-override characters (tab, CR and LF are fine)",
 )
-"""Descriptions: like a title, plus tab and line breaks."""
-
-FILE_NAME = TextRule(
-    refused_ranges=_TEXT_RANGES,
-    refused_categories=frozenset({"Cf", "Cn"}),
-    blank_allowed=False,
-    advice="a file name has no control or invisible formatting characters",
-)
-"""Attachment file names: like a title, and no invisible format character (Cf) or unassigned code point."""
-
-# Compiled once here so that a malformed pattern fails at import, in the tests, rather than in a request.
-for _rule in (SINGLE_LINE, MULTI_LINE, FILE_NAME):
-    re.compile(_rule.pattern)
+"""Descriptions: like a title, plus tab and line breaks, and possibly empty."""

@@ -16,7 +16,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
-from corkboard.file_names import FILE_NAME_MAX_LENGTH, check_file_name
+from corkboard.file_names import FILE_NAME_MAX_LENGTH, FILE_NAME_RULE, check_file_name
 from corkboard.models import AttachmentStatus, Role, TaskStatus
 
 __all__ = [
@@ -49,7 +49,10 @@ FileName = Annotated[
     str,
     StringConstraints(min_length=1, max_length=FILE_NAME_MAX_LENGTH),
     AfterValidator(check_file_name),
-    Field(description="A name, not a path: no '/', '\\', control or invisible characters."),
+    Field(
+        description="A name, not a path: no '/', '\\', control or invisible characters.",
+        json_schema_extra={"pattern": FILE_NAME_RULE.pattern},
+    ),
 ]
 ContentType = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 

@@ -206,7 +206,7 @@ STRICT_NUMBERS = {
         "POST", ATTACHMENTS, "size", {"fileName": "a.png", "contentType": "image/png"}
     ),
 }
-NOT_INTEGERS: dict[str, Any] = {'"10"': "10", "true": True, "1.0": 1.0}
+NOT_INTEGERS: dict[str, Any] = {'"10"': "10", "true": True, "1.5": 1.5}
 
 
 @pytest.mark.parametrize("number_field", STRICT_NUMBERS.values(), ids=STRICT_NUMBERS.keys())
@@ -227,3 +227,12 @@ def test_a_version_past_what_json_clients_read_exactly_is_a_400(api: Api, board:
 
     assert (response.status, response.error) == (400, "invalid_request"), response.body
     assert "body.version" in response.body["message"]
+
+
+def test_an_integral_json_number_is_an_integer_as_json_schema_reads_it(api: Api, board: SeededBoard) -> None:
+    path = f"/boards/{board.board_id}/tasks/{board.task_id}"
+
+    response = api.call("PATCH", path, json_body={"version": float(board.task_version), "title": "x"})
+
+    assert response.status == 200, response.body
+    assert response.body["version"] == board.task_version + 1

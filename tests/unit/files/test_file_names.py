@@ -6,7 +6,16 @@ from corkboard.file_names import FILE_NAME_MAX_LENGTH, check_file_name, content_
 
 
 @pytest.mark.parametrize(
-    "name", ["plan.pdf", "Q3 report (v2).pdf", "数据.csv", ".env", "x" * FILE_NAME_MAX_LENGTH]
+    "name",
+    [
+        "plan.pdf",
+        "Q3 report (v2).pdf",
+        "数据.csv",
+        ".env",
+        "x" * FILE_NAME_MAX_LENGTH,
+        # Not assigned in this Python's Unicode tables, as a newer emoji would not be: accepted.
+        "\U000d04db.png",
+    ],
 )
 def test_ordinary_names_pass_unchanged(name: str) -> None:
     assert check_file_name(name) == name

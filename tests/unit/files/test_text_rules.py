@@ -6,7 +6,8 @@ import unicodedata
 
 import pytest
 
-from corkboard.text_rules import BLANKS, FILE_NAME, MULTI_LINE, SINGLE_LINE, TextRule
+from corkboard.file_names import FILE_NAME_RULE
+from corkboard.text_rules import BLANKS, BMP_FORMAT_CHARACTER_RANGES, MULTI_LINE, SINGLE_LINE, TextRule
 
 # Every rule's ranges and every blank lie below U+3100, so those are all checked, and a sample of the rest.
 # Surrogates never reach the rules: pydantic refuses a string that UTF-8 cannot encode.
@@ -38,12 +39,26 @@ def test_the_pattern_refuses_exactly_what_the_check_refuses(rule: TextRule) -> N
     assert disagreements == []
 
 
-def test_a_file_name_pattern_leaves_to_the_check_only_what_it_cannot_spell_out() -> None:
-    pattern = re.compile(FILE_NAME.pattern)
+def test_a_file_name_pattern_leaves_to_the_check_only_format_characters_beyond_the_bmp() -> None:
+    pattern = re.compile(FILE_NAME_RULE.pattern)
 
-    admitted = [c for c in CODE_POINTS if pattern.match(f"a{c}b") and _refused_by_check(FILE_NAME, f"a{c}b")]
+    admitted = [
+        c for c in CODE_POINTS if pattern.match(f"a{c}b") and _refused_by_check(FILE_NAME_RULE, f"a{c}b")
+    ]
+    refused = [
+        c
+        for c in CODE_POINTS
+        if not pattern.match(f"a{c}b") and not _refused_by_check(FILE_NAME_RULE, f"a{c}b")
+    ]
 
-    assert {unicodedata.category(character) for character in admitted} <= FILE_NAME.refused_categories
+    assert refused == []
+    assert all(ord(c) > 0xFFFF and unicodedata.category(c) == "Cf" for c in admitted), admitted
+
+
+def test_the_bmp_format_ranges_are_this_pythons_format_characters() -> None:
+    listed = {code for low, high in BMP_FORMAT_CHARACTER_RANGES for code in range(low, high + 1)}
+
+    assert listed == {code for code in range(0x10000) if unicodedata.category(chr(code)) == "Cf"}
 
 
 def test_blanks_are_what_strip_removes_less_what_every_rule_refuses() -> None:
