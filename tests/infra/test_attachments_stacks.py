@@ -48,6 +48,12 @@ def _main_table_id(data: Template) -> str:
     return _only_id(data, "AWS::DynamoDB::Table", {"GlobalSecondaryIndexes": Match.any_value()})
 
 
+def _uploads_alias_id(data: Template) -> str:
+    """S3 invokes the uploads function through its `live` alias, which CodeDeploy moves on each release."""
+    uploads_id = _only_id(data, "AWS::Lambda::Function", {"Handler": UPLOADS_HANDLER})
+    return _only_id(data, "AWS::Lambda::Alias", {"FunctionName": {"Ref": uploads_id}})
+
+
 def _get_att_arn(logical_id: str) -> dict[str, Any]:
     return {"Fn::GetAtt": [logical_id, "Arn"]}
 
@@ -72,7 +78,7 @@ def _output_of(reference: dict[str, Any]) -> str:
 def test_uploads_are_routed_to_the_uploads_function_under_the_incoming_prefix_only(
     data_template: Template,
 ) -> None:
-    uploads_id = _only_id(data_template, "AWS::Lambda::Function", {"Handler": UPLOADS_HANDLER})
+    alias_id = _uploads_alias_id(data_template)
     data_template.has_resource_properties(
         "Custom::S3BucketNotifications",
         {
@@ -84,7 +90,7 @@ def test_uploads_are_routed_to_the_uploads_function_under_the_incoming_prefix_on
                         "Filter": {
                             "Key": {"FilterRules": [{"Name": "prefix", "Value": design.INCOMING_KEY_PREFIX}]}
                         },
-                        "LambdaFunctionArn": _get_att_arn(uploads_id),
+                        "LambdaFunctionArn": {"Ref": alias_id},
                     }
                 ]
             },
@@ -93,14 +99,14 @@ def test_uploads_are_routed_to_the_uploads_function_under_the_incoming_prefix_on
 
 
 def test_only_this_bucket_in_this_account_may_invoke_the_uploads_function(data_template: Template) -> None:
-    uploads_id = _only_id(data_template, "AWS::Lambda::Function", {"Handler": UPLOADS_HANDLER})
+    alias_id = _uploads_alias_id(data_template)
     permissions = data_template.find_resources(
-        "AWS::Lambda::Permission", {"Properties": {"FunctionName": _get_att_arn(uploads_id)}}
+        "AWS::Lambda::Permission", {"Properties": {"FunctionName": {"Ref": alias_id}}}
     )
     assert [permission["Properties"] for permission in permissions.values()] == [
         {
             "Action": "lambda:InvokeFunction",
-            "FunctionName": _get_att_arn(uploads_id),
+            "FunctionName": {"Ref": alias_id},
             "Principal": "s3.amazonaws.com",
             "SourceAccount": {"Ref": "AWS::AccountId"},
             "SourceArn": _get_att_arn(_attachments_bucket_id(data_template)),
@@ -119,6 +125,7 @@ def test_failed_upload_events_are_retried_then_kept_in_the_failure_queue(data_te
             "FunctionName": {
                 "Ref": _only_id(data_template, "AWS::Lambda::Function", {"Handler": UPLOADS_HANDLER})
             },
+            "Qualifier": Match.any_value(),  # the live alias's name, read from its ARN
             "MaximumRetryAttempts": 2,
             "MaximumEventAgeInSeconds": 6 * 3600,
             "DestinationConfig": {"OnFailure": {"Destination": _get_att_arn(queue_id)}},
@@ -349,7 +356,7 @@ RESOURCE_COUNTS = {
         "Custom::S3BucketNotifications": 1,
         "AWS::SQS::Queue": 1,
         "AWS::S3::Bucket": 2,  # attachments and their access logs
-        "AWS::IAM::Role": 2,
+        "AWS::IAM::Role": 3,  # the uploads function's, the notifications handler's, CodeDeploy's
     },
     "api": {"AWS::ApiGateway::Method": 27, "AWS::ApiGateway::Resource": 9, "AWS::Lambda::Permission": 17},
     "monitoring": {"AWS::CloudWatch::Alarm": 32, "AWS::CloudWatch::Dashboard": 1},
