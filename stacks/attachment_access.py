@@ -31,8 +31,10 @@ def allow_attachment_objects(role: iam.Role, bucket: s3.IBucket, prefix: str, ac
     acknowledge_wildcard_grant(role, objects_arn, _GENERATED_KEYS_REASON.format(prefix=prefix))
 
 
-def allow_attachment_listing(role: iam.Role, bucket: s3.IBucket, actions: Sequence[str]) -> None:
-    """Allow listing ``bucket`` only with a prefix inside one of the attachment prefixes.
+def allow_attachment_listing(
+    role: iam.Role, bucket: s3.IBucket, actions: Sequence[str], prefixes: Sequence[str] = ATTACHMENT_PREFIXES
+) -> None:
+    """Allow listing ``bucket`` only with a prefix inside ``prefixes`` (by default every attachment prefix).
 
     S3 authorizes ListObjects and ListObjectVersions on the bucket's ARN, not on keys, so the condition on
     ``s3:prefix`` is what keeps a listing inside the prefixes; a request without a prefix is refused.
@@ -41,6 +43,6 @@ def allow_attachment_listing(role: iam.Role, bucket: s3.IBucket, actions: Sequen
         iam.PolicyStatement(
             actions=list(actions),
             resources=[bucket.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in ATTACHMENT_PREFIXES]}},
+            conditions={"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in prefixes]}},
         )
     )

@@ -32,7 +32,7 @@ from serverless_blocks import (
     skip_check,
 )
 from serverless_blocks.failure_queue import create_failure_queue
-from stacks.attachment_access import allow_attachment_objects
+from stacks.attachment_access import allow_attachment_listing, allow_attachment_objects
 from stacks.config import EnvironmentConfig
 from stacks.encryption import environment_key
 from stacks.functions import corkboard_function
@@ -53,6 +53,7 @@ _UPLOADS_INCOMING_ACTIONS = (
 # ...and writes the one copy of a checked upload that downloads are served from; it never reads, lists or
 # deletes served files (task and board cleanup does, in the REST function).
 _UPLOADS_SERVED_ACTIONS = ("s3:PutObject",)
+_UPLOADS_LISTING_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions")
 # Copying a checked file of the largest size cdk.json allows (5 GiB) takes S3 far longer than a check.
 _UPLOADS_TIMEOUT = Duration.minutes(2)
 
@@ -258,11 +259,11 @@ class DataStack(Stack):
         bucket = self.attachments.bucket
         allow_attachment_objects(uploads.role, bucket, design.INCOMING_KEY_PREFIX, _UPLOADS_INCOMING_ACTIONS)
         allow_attachment_objects(uploads.role, bucket, design.ATTACHMENTS_KEY_PREFIX, _UPLOADS_SERVED_ACTIONS)
-        # Without ListBucket, S3 answers HEAD on a missing key with 403, not 404: the processor could not
-        # tell a file deleted meanwhile from a fault and would send the event to the failure queue.
-        # s3:prefix does not apply to HeadObject, so this one bucket's listing is granted whole.
-        uploads.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.attachments.bucket.bucket_arn])
+        # S3 answers a HEAD on a missing upload with 403 to a role that may not list the whole bucket; the
+        # processor then lists the upload's own key (or its versions) to tell "gone" from a fault
+        # (AttachmentBucket.describe), which needs listing under incoming/ and nowhere else.
+        allow_attachment_listing(
+            uploads.role, bucket, _UPLOADS_LISTING_ACTIONS, prefixes=(design.INCOMING_KEY_PREFIX,)
         )
         on_failure_destination = (
             "S3 invokes this function asynchronously, and an event that still fails after the retries "

@@ -49,6 +49,7 @@ _NOTHING_TO_DELETE = frozenset({"NoSuchKey", "PreconditionFailed", "404", "412"}
 _MISSING = frozenset({"NoSuchKey", "NoSuchVersion", "404"})
 # A read or copy pinned to an ETag that the object at the key no longer has.
 _REPLACED = frozenset({"PreconditionFailed", "412"})
+_DENIED = frozenset({"AccessDenied", "403"})
 
 
 @dataclass(frozen=True)
@@ -151,11 +152,21 @@ class AttachmentBucket:
         """Size, type, ETag and version of the current object at ``key``; None if there is none.
 
         Given a ``version_id`` and/or an ``etag``, exactly that object: None once it is gone or replaced.
+
+        S3 answers a HEAD on a missing object with 404 only to a caller that may list the whole bucket; a
+        role that may list only under a prefix gets 403, since ``s3:prefix`` does not apply to a HEAD. Such
+        a 403 is settled by listing the key itself (its versions, given a ``version_id``), which that role
+        may do: an object that is not there is None, and one that is there but refused is a fault, raised.
         """
         try:
             head = self.client.head_object(Bucket=self.name, Key=key, **_exactly(version_id, etag))
         except ClientError as error:
-            if _error_code(error) in _MISSING | _REPLACED:
+            code = _error_code(error)
+            if (
+                code in _MISSING
+                or code in _REPLACED
+                or (code in _DENIED and not self._lists(key, version_id))
+            ):
                 return None
             raise
         return StoredObject(
@@ -163,6 +174,19 @@ class AttachmentBucket:
             content_type=head.get("ContentType"),
             etag=_unquoted(head["ETag"]),
             version_id=head.get("VersionId"),
+        )
+
+    def _lists(self, key: str, version_id: str | None) -> bool:
+        """Whether a listing under ``key`` shows the object (that version of it, given ``version_id``)."""
+        if version_id is None:
+            # No key under the prefix ``key`` sorts before ``key`` itself, so one listed key settles it.
+            listing = self.client.list_objects_v2(Bucket=self.name, Prefix=key, MaxKeys=1)
+            return any(item["Key"] == key for item in listing.get("Contents", ()))
+        pages = self.client.get_paginator("list_object_versions").paginate(Bucket=self.name, Prefix=key)
+        return any(
+            item["Key"] == key and item["VersionId"] == version_id
+            for page in pages
+            for item in page.get("Versions", ())
         )
 
     def read_start(self, key: str, *, etag: str, length: int, version_id: str | None = None) -> bytes:

@@ -168,7 +168,13 @@ def test_uploads_function_has_exactly_the_grants_it_needs(data_template: Templat
             "Effect": "Allow",
             "Resource": {"Fn::Join": ["", [bucket_arn, f"/{SERVED}"]]},
         },
-        {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": bucket_arn},
+        # Only to tell a missing upload from a refused one (AttachmentBucket.describe), only under incoming/.
+        {
+            "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
+            "Condition": {"StringLike": {"s3:prefix": [INCOMING]}},
+            "Effect": "Allow",
+            "Resource": bucket_arn,
+        },
         {
             "Action": ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
             "Effect": "Allow",
