@@ -99,6 +99,10 @@ _NO_RESERVED_CONCURRENCY_REASON = (
     "event source batch sizes), and callers that need a cap pass 'reserved_concurrent_executions'."
 )
 _TRACING_DISABLED_CONSEQUENCE = "requests through this function no longer appear in X-Ray traces."
+_TRACED_RESPONSES_CONSEQUENCE = (
+    "every traced function's return value (user data, presigned URLs with session tokens) is stored in "
+    "X-Ray, readable by anyone who may read traces."
+)
 
 
 class UnsupportedRuntimeError(ValueError):
@@ -152,18 +156,22 @@ class PythonFunctionProps:
     dead_letter_queue: sqs.IQueue | None = None
     layers: Sequence[lambda_.ILayerVersion] = ()
     asset_excludes: Sequence[str] = DEFAULT_ASSET_EXCLUDES
+    # Encrypts the function's log group; None leaves it to CloudWatch Logs' service-managed key.
+    encryption_key: kms.IKey | None = None
+    # Powertools' tracer stores each decorated function's return value in X-Ray unless told not to; return
+    # values carry user data, so the default tells it not to (errors are still recorded).
+    trace_responses: bool = False
     # New code reaches callers through the `live` alias, shifted by CodeDeploy and rolled back on alarms.
     # None leaves the function without an alias: callers then get new code the moment it deploys.
     release: CanaryReleaseProps | None = field(default_factory=CanaryReleaseProps)
-    # Encrypts the function's log group; None leaves it to CloudWatch Logs' service-managed key.
-    encryption_key: kms.IKey | None = None
 
 
 class PythonFunction(Construct):
     """Lambda function on arm64 with the Powertools layer, JSON logs, X-Ray and its own log group.
 
     The role gets no AWS-managed policy: only write access to the function's own log group and,
-    when tracing is on, the two X-Ray actions Lambda needs. Callers should invoke ``invocable``: the
+    when tracing is on, the two X-Ray actions Lambda needs. Traces record annotations and errors, never
+    return values (``trace_responses``). Callers should invoke ``invocable``: the
     ``live`` alias that CodeDeploy moves to each new version, or the function itself without a release.
     """
 
@@ -251,6 +259,8 @@ class PythonFunction(Construct):
     def _warn_about_weakened_defaults(self, props: PythonFunctionProps) -> None:
         if props.tracing == lambda_.Tracing.DISABLED:
             warn_weakened_default(self, "tracing", _TRACING_DISABLED_CONSEQUENCE)
+        if props.trace_responses:
+            warn_weakened_default(self, "trace_responses", _TRACED_RESPONSES_CONSEQUENCE)
         if props.log_retention == logs.RetentionDays.INFINITE:
             warn_weakened_default(self, "log_retention", "logs are kept, and billed, forever.")
         if props.release is None:
@@ -267,7 +277,14 @@ def _application_log_level(log_level: str) -> lambda_.ApplicationLogLevel:
 
 
 def _powertools_environment(props: PythonFunctionProps) -> dict[str, str]:
+    """Powertools' settings, before the caller's ``environment`` (which may override any of them).
+
+    Response capture is switched off here, for every function, rather than with ``capture_response=False``
+    on each decorator: a decorator added later, or one forgotten, cannot leak a response into X-Ray.
+    """
     environment = {"POWERTOOLS_LOG_LEVEL": props.log_level.upper()}
+    if not props.trace_responses:
+        environment["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] = "false"
     if props.service_name is not None:
         environment["POWERTOOLS_SERVICE_NAME"] = props.service_name
     return environment

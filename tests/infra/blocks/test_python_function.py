@@ -89,6 +89,7 @@ def overridden(code_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Synt
             ),
             asset_excludes=("*.md",),
             release=None,
+            trace_responses=True,
         )
         return PythonFunction(stack, "Fn", props=props)
 
@@ -168,8 +169,14 @@ def test_default_powertools_environment_is_merged_with_the_callers(
     assert _function(default)["Environment"]["Variables"] == {
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "POWERTOOLS_SERVICE_NAME": "things",
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
         "TABLE_NAME": "things",
     }
+
+
+def test_default_traces_keep_no_return_values(default: SynthesizedBlock[PythonFunction]) -> None:
+    """Powertools reads this when its decorators are applied: no handler or method response reaches X-Ray."""
+    assert _function(default)["Environment"]["Variables"]["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
 
 
 def test_default_layer_is_resolved_at_deploy_time_from_the_pinned_releases_ssm_parameter(
@@ -315,7 +322,7 @@ def test_override_asset_excludes_replace_the_defaults(overridden: SynthesizedBlo
 
 
 def test_override_warns_about_each_weakened_default(overridden: SynthesizedBlock[PythonFunction]) -> None:
-    assert weakened_defaults(overridden.stack) == {"tracing", "log_retention", "release"}
+    assert weakened_defaults(overridden.stack) == {"tracing", "log_retention", "release", "trace_responses"}
 
 
 def test_override_drops_acknowledgments_that_no_longer_apply(
