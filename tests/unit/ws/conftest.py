@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from cognito_harness import JwksEndpoint, UserPools, create_user_pools, moto_jwk
-from connections_endpoint import ConnectionsEndpoint
+from connections_endpoint import SHUTDOWN_POLL_SECONDS, ConnectionsEndpoint
 from ws_harness import USERS, Realtime
 
 from corkboard.models import Role
@@ -44,7 +44,9 @@ def jwks() -> Iterator[JwksEndpoint]:
             """Keep test output quiet."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, daemon=True
+    )
     thread.start()
     host, port = server.server_address[:2]
     served.url = f"http://{host}:{port}/.well-known/jwks.json"
