@@ -1,11 +1,19 @@
 """Fixtures that more than one test package needs: the dev app as `make local` synthesizes it.
 
-Session-scoped, so each process (each pytest-xdist worker) synthesizes it once, whichever packages it runs.
+Session-scoped, so each process (each pytest-xdist worker) synthesizes it once, whichever packages it runs;
+the tests that use it share a worker where they can (worker_groups.py).
 """
 
 from pathlib import Path
 
 import pytest
+
+from tests import worker_groups
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here: pytest reads `pytest_plugins` only from the rootdir's conftest.py.
+    config.pluginmanager.register(worker_groups, "worker-groups")
 
 
 @pytest.fixture(scope="session")

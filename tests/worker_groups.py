@@ -1,0 +1,122 @@
+"""Which tests share a pytest-xdist worker, so that what they share is built once per run.
+
+Some fixtures take many seconds to build and serve tests in many modules: a synthesized app, a local cloud.
+pytest-xdist builds a session fixture once in each worker that uses it, so tests spread over workers build
+it again on each. Under ``--dist loadgroup`` (as ``make test`` runs) this plugin puts every test that uses
+one of those fixtures in that build's group, and every other test in its module's group (so module fixtures
+are built once too); each group goes whole to one worker, the build groups first, as they take longest.
+
+pytest-xdist's own ``loadgroup`` passes a test's group to the controller by appending it to the node id, a
+write that pytest 9.2 ignores (pytest-xdist issue #1386), so its ``xdist_group`` marks silently do nothing;
+and a changed node id would also hide parametrized tests from syrupy's unused-snapshot check. Here the
+workers, which collect the tests and know each one's fixtures, write each test's group to a file, and the
+controller schedules with pytest-xdist's ``LoadScopeScheduling`` (a scope goes whole to one worker), reading
+the scopes from that file. ``xdist_group`` marks are honoured the same way. Registered by tests/conftest.py.
+"""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from xdist.remote import Producer
+from xdist.scheduler import LoadScopeScheduling
+from xdist.workermanage import WorkerController
+
+__all__ = [
+    "BUILD_GROUPS",
+    "WorkerGroupScheduling",
+    "pytest_collection_modifyitems",
+    "pytest_configure_node",
+    "pytest_unconfigure",
+    "pytest_xdist_make_scheduler",
+]
+
+# A fixture that takes seconds to build, and the group of the tests that use it, first match winning; the
+# groups are scheduled in this order, ahead of the modules.
+BUILD_GROUPS = {
+    "local_cloud": "e2e local cloud",
+    "docs_cloud": "docs local cloud",
+    "dev_app": "dev and prod synth",
+    "prod_app": "dev and prod synth",
+    "unstaged_dev_assembly": "unstaged dev synth",
+}
+_GROUPS_DIR = "worker_groups_dir"
+_groups_dir_key = pytest.StashKey[tempfile.TemporaryDirectory[str]]()
+
+
+class WorkerGroupScheduling(LoadScopeScheduling):
+    """pytest-xdist's scope scheduling, with each test's scope as a worker wrote it (its group)."""
+
+    def __init__(self, config: pytest.Config, log: Producer, groups_dir: Path) -> None:
+        super().__init__(config, log)
+        self._groups_dir = groups_dir
+        self._scopes: dict[str, str] | None = None
+
+    def _split_scope(self, nodeid: str) -> str:
+        # Called only once every worker has collected, so the files are there; a test missing from them
+        # (none should be) runs alone, as under --dist load.
+        if self._scopes is None:
+            self._scopes = _read_scopes(self._groups_dir)
+        return self._scopes.get(nodeid, nodeid)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LoadScopeScheduling | None:
+    """Schedule ``--dist loadgroup`` runs by these groups; any other mode stays pytest-xdist's own."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    # The workers order the tests (build groups first); sorting scopes by size would undo that.
+    config.option.loadscopereorder = False
+    return WorkerGroupScheduling(config, log, _groups_dir(config))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: WorkerController) -> None:
+    """Tell each worker where to write the groups (runs on the controller, before the worker starts)."""
+    if node.config.getvalue("dist") == "loadgroup":
+        node.workerinput[_GROUPS_DIR] = str(_groups_dir(node.config))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a worker: put the build groups' tests first and write every test's group for the controller."""
+    groups_dir = getattr(config, "workerinput", {}).get(_GROUPS_DIR)
+    if groups_dir is None:
+        return
+    ranks = {group: rank for rank, group in enumerate(dict.fromkeys(BUILD_GROUPS.values()))}
+    groups = {item.nodeid: _group_of(item) for item in items}
+    items.sort(key=lambda item: ranks.get(groups[item.nodeid], len(ranks)))
+    written = Path(groups_dir, f"{config.workerinput['workerid']}.json")
+    partial = written.with_suffix(".partial")
+    partial.write_text(json.dumps(groups), encoding="utf-8")
+    os.replace(partial, written)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _groups_dir_key in config.stash:
+        config.stash[_groups_dir_key].cleanup()
+
+
+def _group_of(item: pytest.Item) -> str:
+    marked = {
+        str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+        for mark in item.iter_markers("xdist_group")
+    }
+    if marked:
+        return "_".join(sorted(marked))
+    used = [group for fixture, group in BUILD_GROUPS.items() if fixture in item.fixturenames]
+    return used[0] if used else item.nodeid.split("::")[0]
+
+
+def _groups_dir(config: pytest.Config) -> Path:
+    if _groups_dir_key not in config.stash:
+        config.stash[_groups_dir_key] = tempfile.TemporaryDirectory(prefix="pytest-worker-groups-")
+    return Path(config.stash[_groups_dir_key].name)
+
+
+def _read_scopes(groups_dir: Path) -> dict[str, str]:
+    # Every worker collected the same tests (pytest-xdist checks), so any one file has all of them.
+    written = sorted(groups_dir.glob("*.json"))
+    return json.loads(written[0].read_text(encoding="utf-8")) if written else {}
