@@ -118,20 +118,33 @@ destroy: setup ## Destroy ENV's stacks (refuses prod; prod data is RETAINed anyw
 	@if [ "$(ENV)" = "prod" ]; then echo "make destroy refuses ENV=prod: see docs/operations.md" >&2; exit 2; fi
 	$(CDK) destroy --all -c env=$(ENV) -o $(CDK_OUT)
 
-test: setup $(STAMPS)/browser $(STAMPS)/checkov lint ## Lint, then every test (infra, unit, emulator, e2e through the local cloud)
-	$(PY) -m pytest -q
+## WORKERS=auto      make test and test-*: processes that run the tests (auto: one per core; 0: all in one)
+WORKERS ?= auto
+# pytest-xdist spreads the tests over the workers; with --dist loadgroup the tests that share a synth or a
+# local cloud run on one worker, so that each is built once (tests/worker_groups.py).
+PYTEST := $(PY) -m pytest -q -n $(WORKERS) --dist loadgroup
+STARTED := $(shell date +%s)
+# Runs pytest on $(1), then says how long the target took since make started (set-up and lint included),
+# whether the tests passed or not.
+run_tests = @echo "$(PYTEST) $(1)"; $(PYTEST) $(1) || status=$$?; \
+	elapsed=$$(( $$(date +%s) - $(STARTED) )); \
+	echo "make $@: $$((elapsed / 60)) min $$((elapsed % 60)) s wall clock"; \
+	exit $${status:-0}
+
+test: setup $(STAMPS)/browser $(STAMPS)/checkov lint ## Lint, then every test (infra, unit, emulator, e2e through the local cloud); prints its wall time
+	$(call run_tests)
 
 test-infra: setup $(STAMPS)/checkov ## Only the synthesized-template tests
-	$(PY) -m pytest -q tests/infra
+	$(call run_tests,tests/infra)
 
 test-unit: setup ## Only the Lambda code tests on moto
-	$(PY) -m pytest -q tests/unit
+	$(call run_tests,tests/unit)
 
 test-emulator: setup ## Only the local cloud's own tests
-	$(PY) -m pytest -q tests/emulator
+	$(call run_tests,tests/emulator)
 
 test-e2e: setup $(STAMPS)/browser ## Only the end-to-end tests: the dev app through the local cloud, real HTTP, WebSocket and a headless browser
-	$(PY) -m pytest -q tests/e2e
+	$(call run_tests,tests/e2e)
 
 lint: setup ## ruff check and format check
 	$(VENV)/bin/ruff check .
