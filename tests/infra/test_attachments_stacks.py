@@ -254,7 +254,13 @@ def test_the_attachments_routes_are_served(api_template: Template) -> None:
     methods = api_template.find_resources(
         "AWS::ApiGateway::Method", {"Properties": {"ResourceId": attachments}}
     )
-    assert {method["Properties"]["HttpMethod"] for method in methods.values()} == {"GET", "POST", "OPTIONS"}
+    # ANY answers every other method 405 (serverless_blocks/method_not_allowed.py).
+    assert {method["Properties"]["HttpMethod"] for method in methods.values()} == {
+        "GET",
+        "POST",
+        "OPTIONS",
+        "ANY",
+    }
 
 
 def _stage_settings(prod_app: SynthesizedApp) -> dict[tuple[str, str], dict[str, Any]]:
@@ -364,7 +370,8 @@ RESOURCE_COUNTS = {
         "AWS::S3::Bucket": 2,  # attachments and their access logs
         "AWS::IAM::Role": 3,  # the uploads function's, the notifications handler's, CodeDeploy's
     },
-    "api": {"AWS::ApiGateway::Method": 27, "AWS::ApiGateway::Resource": 9, "AWS::Lambda::Permission": 17},
+    # 17 routes, 10 CORS preflights (every resource and the root) and 9 ANY methods answering 405.
+    "api": {"AWS::ApiGateway::Method": 36, "AWS::ApiGateway::Resource": 9, "AWS::Lambda::Permission": 17},
     "monitoring": {"AWS::CloudWatch::Alarm": 32, "AWS::CloudWatch::Dashboard": 1},
 }
 
