@@ -141,6 +141,24 @@ function nextFrame(socket, wanted) {
   });
 }
 
+// The first frame in `seen`, or arriving later, that `wanted` accepts.
+function frameMatching(socket, seen, wanted) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no matching frame in ${EVENT_DEADLINE_MS} ms`)), EVENT_DEADLINE_MS);
+    const check = () => {
+      const found = seen.find(wanted);
+      if (found) {
+        clearTimeout(timer);
+        socket.removeEventListener("message", check);
+        resolve(found);
+      }
+    };
+    socket.addEventListener("message", check);
+    socket.addEventListener("close", (event) => reject(new Error(`socket closed: ${event.code}`)));
+    check();
+  });
+}
+
 // Subscribes to a board over the WebSocket API, then creates a task there and receives its event.
 async function realtime(config) {
   const { board } = await boardWithTask(config, "Live");
@@ -153,9 +171,12 @@ async function realtime(config) {
     const subscribed = nextFrame(socket, "subscribed");
     socket.send(JSON.stringify({ action: "subscribe", boardId: board.boardId }));
     await subscribed;
-    const created = nextFrame(socket, "task.created");
+    // The first task's event may still be on its way, and this task's may beat the POST's answer: keep
+    // every task.created frame from now on, then pick the one for this task.
+    const seen = [];
+    socket.addEventListener("message", (message) => seen.push(JSON.parse(message.data)));
     const task = await expect(config, "POST", `/boards/${board.boardId}/tasks`, 201, { body: { title: "Live" } });
-    const event = await created;
+    const event = await frameMatching(socket, seen, (frame) => frame.type === "task.created" && frame.data.taskId === task.taskId);
     return { taskId: task.taskId, event };
   } finally {
     socket.close();
