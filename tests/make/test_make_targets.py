@@ -27,9 +27,15 @@ def work_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return linked_work_tree(tmp_path_factory.mktemp("make-work-tree"))
 
 
+# Set when the suite runs under `make test`; a reader's shell has none of them, so neither may the test.
+_PARENT_MAKE_VARIABLES = frozenset({"MAKELEVEL", "MAKEFLAGS", "MFLAGS"})
+
+
 def make(
     work_tree: Path, *arguments: str, env: dict[str, str] | None = None, timeout: int = 120
 ) -> subprocess.CompletedProcess[str]:
+    """Runs make as a person would from a shell, whatever make the test suite itself runs under."""
+    shell = {name: value for name, value in os.environ.items() if name not in _PARENT_MAKE_VARIABLES}
     return subprocess.run(
         [MAKE, "--no-print-directory", *arguments],
         cwd=work_tree,
@@ -37,7 +43,7 @@ def make(
         text=True,
         timeout=timeout,
         check=False,
-        env={**os.environ, **(env or {})},
+        env={**shell, **(env or {})},
     )
 
 
