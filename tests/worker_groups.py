@@ -5,6 +5,8 @@ pytest-xdist builds a session fixture once in each worker that uses it, so tests
 it again on each. Under ``--dist loadgroup`` (as ``make test`` runs) this plugin puts every test that uses
 one of those fixtures in that build's group, and every other test in its module's group (so module fixtures
 are built once too); each group goes whole to one worker, the build groups first, as they take longest.
+A test that gets a build with ``request.getfixturevalue`` is found when a parameter names the fixture, or
+when another test of its module uses the build: the whole module then joins that build's group.
 
 pytest-xdist's own ``loadgroup`` passes a test's group to the controller by appending it to the node id, a
 write that pytest 9.2 ignores (pytest-xdist issue #1386), so its ``xdist_group`` marks silently do nothing;
@@ -86,7 +88,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if groups_dir is None:
         return
     ranks = {group: rank for rank, group in enumerate(dict.fromkeys(BUILD_GROUPS.values()))}
-    groups = {item.nodeid: _group_of(item) for item in items}
+    groups = _groups_of(items)
     items.sort(key=lambda item: ranks.get(groups[item.nodeid], len(ranks)))
     written = Path(groups_dir, f"{config.workerinput['workerid']}.json")
     partial = written.with_suffix(".partial")
@@ -99,15 +101,35 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         config.stash[_groups_dir_key].cleanup()
 
 
-def _group_of(item: pytest.Item) -> str:
+def _groups_of(items: list[pytest.Item]) -> dict[str, str]:
+    """Each test's group: its mark's, else its build's, else its module's (or the build its module uses)."""
+    own = {item.nodeid: _own_group(item) for item in items}
+    build_of_module: dict[str, str] = {}
+    for nodeid, group in own.items():
+        if group is not None:
+            build_of_module.setdefault(_module(nodeid), group)
+    return {
+        nodeid: group or build_of_module.get(_module(nodeid), _module(nodeid))
+        for nodeid, group in own.items()
+    }
+
+
+def _own_group(item: pytest.Item) -> str | None:
     marked = {
         str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
         for mark in item.iter_markers("xdist_group")
     }
     if marked:
         return "_".join(sorted(marked))
-    used = [group for fixture, group in BUILD_GROUPS.items() if fixture in item.fixturenames]
-    return used[0] if used else item.nodeid.split("::")[0]
+    # A parameter that names a fixture counts as using it: such tests call request.getfixturevalue(name).
+    parameters = getattr(item, "callspec", None)
+    named = {value for value in parameters.params.values() if isinstance(value, str)} if parameters else set()
+    used = [group for fixture, group in BUILD_GROUPS.items() if fixture in {*item.fixturenames, *named}]
+    return used[0] if used else None
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::", maxsplit=1)[0]
 
 
 def _groups_dir(config: pytest.Config) -> Path:

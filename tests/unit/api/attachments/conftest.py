@@ -6,14 +6,16 @@ server (the local cloud's EmbeddedAws) that every boto3 client reaches through `
 exactly as the Lambda code reaches the local cloud. The fixtures built on ``aws`` (``api``, ``board``,
 ``repository``) run on it unchanged, and so does ``connections_table``, overridden here to create the
 WebSocket connections table on the server too. The server starts once per session on a free port and is
-reset before every test.
+reset before every test; the account is then put back from a copy built once (account_snapshot.py).
 """
 
 from collections.abc import Iterator
+from functools import partial
 
 import boto3
 import pytest
 import requests
+from account_snapshot import AccountSnapshot
 from connections_table import create_connections_table
 from moto_account import AwsResources, create_stack_resources, forget_cached_clients, use_fake_credentials
 from rest_harness import Api, SeededBoard
@@ -37,13 +39,34 @@ def bucket_versioned() -> bool:
     return True
 
 
+@pytest.fixture(scope="session")
+def server_accounts() -> dict[bool, AccountSnapshot[AwsResources]]:
+    """The account with a versioned bucket and with an unversioned one, each built once per session.
+
+    Built on the in-process moto: the server runs in this process too, so it serves what is restored there.
+    """
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        use_fake_credentials(monkeypatch)
+        return {
+            versioned: AccountSnapshot.take(partial(create_stack_resources, versioned=versioned))
+            for versioned in (True, False)
+        }
+
+
 @pytest.fixture
-def aws(moto_server: str, bucket_versioned: bool, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
+def aws(
+    moto_server: str,
+    bucket_versioned: bool,
+    server_accounts: dict[bool, AccountSnapshot[AwsResources]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[AwsResources]:
     """A fresh account on the moto server (the in-process ``aws`` fixture, over HTTP)."""
     use_fake_credentials(monkeypatch)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     requests.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
-    yield create_stack_resources(monkeypatch, versioned=bucket_versioned)
+    resources = server_accounts[bucket_versioned].restore(monkeypatch)
+    forget_cached_clients()
+    yield resources
     forget_cached_clients()
 
 
