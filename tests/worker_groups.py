@@ -8,6 +8,11 @@ are built once too); each group goes whole to one worker, the build groups first
 A test that gets a build with ``request.getfixturevalue`` is found when a parameter names the fixture, or
 when another test of its module uses the build: the whole module then joins that build's group.
 
+The first groups go one to a worker, so with two workers or more the e2e and the docs local clouds never
+share a process. They must not: moto's state is per process, and both are session-scoped in practice (their
+``package`` scope falls back to the session, as tests/e2e and tests/docs are not packages), so in one process
+the second cloud finds the first one's tables. A run in one process (``WORKERS=0``) has that problem today.
+
 pytest-xdist's own ``loadgroup`` passes a test's group to the controller by appending it to the node id, a
 write that pytest 9.2 ignores (pytest-xdist issue #1386), so its ``xdist_group`` marks silently do nothing;
 and a changed node id would also hide parametrized tests from syrupy's unused-snapshot check. Here the
