@@ -118,9 +118,8 @@ destroy: setup ## Destroy ENV's stacks (refuses prod; prod data is RETAINed anyw
 	@if [ "$(ENV)" = "prod" ]; then echo "make destroy refuses ENV=prod: see docs/operations.md" >&2; exit 2; fi
 	$(CDK) destroy --all -c env=$(ENV) -o $(CDK_OUT)
 
-## WORKERS=n         make test and test-*: how many processes run the tests (default: the cores plus one; 0: one)
-# One more than the cores: the worker running the e2e tests mostly waits for the local cloud's functions.
-WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) + 1 )))
+## WORKERS=auto      make test and test-*: processes that run the tests (auto: one per core; 0: all in one)
+WORKERS ?= auto
 # pytest-xdist spreads the tests over the workers; with --dist loadgroup the tests that share a synth or a
 # local cloud run on one worker, so that each is built once (tests/worker_groups.py).
 PYTEST := $(PY) -m pytest -q -n $(WORKERS) --dist loadgroup
