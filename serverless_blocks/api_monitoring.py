@@ -140,8 +140,11 @@ class ApiMonitoring(Construct):
     paged also hears that it is over. Missing data never fires an alarm: an idle API is healthy.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, props: ApiMonitoringProps) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, props: ApiMonitoringProps | None = None
+    ) -> None:
         super().__init__(scope, construct_id)
+        props = props or ApiMonitoringProps()
         _validate(props)
         self.topic = sns.Topic(self, "Topic", enforce_ssl=True, master_key=props.topic_encryption_key)
         self._allow_cloudwatch_to_publish(props.topic_encryption_key)

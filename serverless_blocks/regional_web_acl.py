@@ -110,8 +110,11 @@ class RegionalWebAcl(Construct):
     a blocked caller can be traced to the rule that blocked it.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, props: RegionalWebAclProps) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, props: RegionalWebAclProps | None = None
+    ) -> None:
         super().__init__(scope, construct_id)
+        props = props or RegionalWebAclProps()
         if props.max_body_bytes is not None and not 1 <= props.max_body_bytes <= MAX_INSPECTABLE_BODY_BYTES:
             raise BodySizeLimitError(props.max_body_bytes)
         responses = _ResponseBodies(props.response_headers)

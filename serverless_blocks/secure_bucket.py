@@ -154,8 +154,11 @@ class SecureBucket(Construct):
     trigger Lambda functions through :meth:`notify_function`, each with its own on-failure queue.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, props: SecureBucketProps) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, props: SecureBucketProps | None = None
+    ) -> None:
         super().__init__(scope, construct_id)
+        props = props or SecureBucketProps()
         _validate(props)
         self.node.set_context(_LOGS_USE_BUCKET_POLICY_FLAG, True)
         self._encryption_key = props.encryption_key

@@ -52,8 +52,11 @@ class UserDirectoryProps:
 class UserDirectory(Construct):
     """User pool (e-mail sign-in, strong passwords, TOTP MFA), a secretless app client and groups."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, props: UserDirectoryProps) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, props: UserDirectoryProps | None = None
+    ) -> None:
         super().__init__(scope, construct_id)
+        props = props or UserDirectoryProps()
         self.user_pool = cognito.UserPool(
             self,
             "UserPool",
