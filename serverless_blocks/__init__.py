@@ -45,6 +45,7 @@ from serverless_blocks.python_dependencies_layer import (
 from serverless_blocks.python_function import (
     DEFAULT_ASSET_EXCLUDES,
     POWERTOOLS_VERSION,
+    CodePathNotFoundError,
     InvalidPowertoolsVersionError,
     PythonFunction,
     PythonFunctionProps,
@@ -104,6 +105,7 @@ __all__ = [
     "BodySizeLimitError",
     "CanaryRelease",
     "CanaryReleaseProps",
+    "CodePathNotFoundError",
     "CognitoRestApi",
     "CognitoRestApiProps",
     "ConflictingAccessLogsError",

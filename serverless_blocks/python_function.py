@@ -18,6 +18,7 @@ Example::
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -36,6 +37,7 @@ from serverless_blocks.python_runtimes import is_python3
 __all__ = [
     "DEFAULT_ASSET_EXCLUDES",
     "POWERTOOLS_VERSION",
+    "CodePathNotFoundError",
     "InvalidPowertoolsVersionError",
     "PythonFunction",
     "PythonFunctionProps",
@@ -103,6 +105,22 @@ _TRACED_RESPONSES_CONSEQUENCE = (
     "every traced function's return value (user data, presigned URLs with session tokens) is stored in "
     "X-Ray, readable by anyone who may read traces."
 )
+
+
+class CodePathNotFoundError(ValueError):
+    """Raised when the function's code directory does not exist, before CDK fails on the missing asset."""
+
+    def __init__(self, code_path: str, resolved: Path) -> None:
+        how = (
+            "an absolute path"
+            if Path(code_path).is_absolute()
+            else f"a relative path, resolved against the current working directory {Path.cwd()}"
+        )
+        super().__init__(
+            f"code_path {code_path!r} does not exist ({how}, giving {resolved}). Run cdk from the app's "
+            "directory, or pass a path built from the app file's location, such as "
+            "str(Path(__file__).parent / 'lambdas')."
+        )
 
 
 class UnsupportedRuntimeError(ValueError):
@@ -201,7 +219,7 @@ class PythonFunction(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            code=lambda_.Code.from_asset(props.code_path, exclude=list(props.asset_excludes)),
+            code=lambda_.Code.from_asset(str(_code_directory(props)), exclude=list(props.asset_excludes)),
             handler=props.handler,
             runtime=props.runtime,
             architecture=props.architecture,
@@ -274,6 +292,18 @@ def _application_log_level(log_level: str) -> lambda_.ApplicationLogLevel:
         return _APPLICATION_LOG_LEVELS[log_level.upper()]
     except KeyError:
         raise UnsupportedLogLevelError(log_level) from None
+
+
+def _code_directory(props: PythonFunctionProps) -> Path:
+    """The asset's absolute path, resolved here so that the check and the asset agree on what it is.
+
+    CDK resolves a relative path in its own (node) process, whose working directory does not follow a later
+    ``os.chdir`` of the app, and reports a missing one only as a jsii error.
+    """
+    resolved = Path(props.code_path).absolute()
+    if not resolved.exists():
+        raise CodePathNotFoundError(props.code_path, resolved)
+    return resolved
 
 
 def _powertools_environment(props: PythonFunctionProps) -> dict[str, str]:

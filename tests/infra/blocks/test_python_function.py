@@ -14,6 +14,7 @@ from aws_lambda_powertools.shared.version import VERSION as INSTALLED_POWERTOOLS
 
 from serverless_blocks import (
     POWERTOOLS_VERSION,
+    CodePathNotFoundError,
     InvalidPowertoolsVersionError,
     PythonFunction,
     PythonFunctionProps,
@@ -371,3 +372,27 @@ def test_non_python_runtime_is_refused(code_dir: Path) -> None:
     props = _props(code_dir, runtime=lambda_.Runtime.NODEJS_22_X)
     with pytest.raises(UnsupportedRuntimeError, match=r"nodejs22\.x"):
         PythonFunction(Stack(), "Fn", props=props)
+
+
+def test_a_relative_code_path_that_does_not_exist_names_the_directory_it_was_resolved_against(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    props = PythonFunctionProps(code_path="lambdaz", handler="handler.handler")
+
+    with pytest.raises(CodePathNotFoundError, match="lambdaz") as raised:
+        PythonFunction(Stack(), "Fn", props=props)
+
+    message = str(raised.value)
+    assert f"resolved against the current working directory {tmp_path}" in message
+    assert str(tmp_path / "lambdaz") in message
+
+
+def test_an_absolute_code_path_that_does_not_exist_is_named_as_given(tmp_path: Path) -> None:
+    missing = tmp_path / "gone"
+    props = PythonFunctionProps(code_path=str(missing), handler="handler.handler")
+
+    with pytest.raises(CodePathNotFoundError, match=f"code_path {str(missing)!r} does not exist") as raised:
+        PythonFunction(Stack(), "Fn", props=props)
+
+    assert "an absolute path" in str(raised.value)
