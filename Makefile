@@ -20,7 +20,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup synth deploy deploy-access smoke diff destroy local-synth local token docs test test-infra test-unit test-emulator test-e2e lint fmt bench openapi clean constraints constraints-checkov
+.PHONY: help setup synth deploy deploy-access smoke diff destroy local-synth local token docs test test-infra test-unit test-local-cloud test-e2e lint fmt bench openapi clean constraints constraints-checkov
 
 help: ## List the targets and the variables they take
 	@echo "Targets:"
@@ -28,7 +28,7 @@ help: ## List the targets and the variables they take
 	@echo "Variables (make TARGET VARIABLE=value):"
 	@grep -hE '^## [A-Z_]+=' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
-$(STAMPS)/venv: requirements.txt requirements-dev.txt lambdas/layers/auth/requirements.txt constraints.txt
+$(STAMPS)/venv: requirements.txt requirements-dev.txt lambdas/layers/auth/requirements.txt constraints.txt local_cloud/pyproject.toml
 	@mkdir -p $(STAMPS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
@@ -79,7 +79,7 @@ local-synth: setup ## Synthesize dev unstaged into .local/cdk.out (what `make lo
 	$(CDK) synth --quiet --no-staging -c env=dev -o $(LOCAL_CDK_OUT)
 
 local: local-synth ## Serve the dev app on localhost: REST + WebSocket on moto, auth and IAM enforced (Ctrl-C stops)
-	$(PY) -m emulator serve --cdk-out $(LOCAL_CDK_OUT) --port $(PORT) --aws-port $(AWS_PORT) \
+	$(VENV)/bin/cdk-local serve --cdk-out $(LOCAL_CDK_OUT) --port $(PORT) --aws-port $(AWS_PORT) \
 		--outputs-file cdk-outputs.local.json
 
 # Only the venv: a token never needs the CDK CLI, so it never waits for (or prints) an npm install.
@@ -88,7 +88,7 @@ token: $(STAMPS)/venv ## Print an ID token from the running local cloud: make to
 		echo "make token takes NAME=, not USER= (USER is your login name): make token NAME=$(USER)" >&2; exit 2; fi
 	@if [ -z "$(TOKEN_USER)" ]; then \
 		echo "make token needs a user name: make token NAME=alice [GROUPS=admins]" >&2; exit 2; fi
-	@$(PY) -m emulator token --outputs-file cdk-outputs.local.json --user "$(TOKEN_USER)" $(if $(GROUPS),--groups $(GROUPS))
+	@$(VENV)/bin/cdk-local token --outputs-file cdk-outputs.local.json --user "$(TOKEN_USER)" $(if $(GROUPS),--groups $(GROUPS))
 
 # The pipeline passes APPROVAL=never: its GitHub environment's reviewers have approved the change already.
 APPROVAL ?= broadening
@@ -131,7 +131,7 @@ run_tests = @echo "$(PYTEST) $(1)"; $(PYTEST) $(1) || status=$$?; \
 	echo "make $@: $$((elapsed / 60)) min $$((elapsed % 60)) s wall clock"; \
 	exit $${status:-0}
 
-test: setup $(STAMPS)/browser $(STAMPS)/checkov lint ## Lint, then every test (infra, unit, emulator, e2e through the local cloud); prints its wall time
+test: setup $(STAMPS)/browser $(STAMPS)/checkov lint ## Lint, then every test (infra, unit, the local cloud's own, e2e through the local cloud); prints its wall time
 	$(call run_tests)
 
 test-infra: setup $(STAMPS)/checkov ## Only the synthesized-template tests
@@ -140,8 +140,8 @@ test-infra: setup $(STAMPS)/checkov ## Only the synthesized-template tests
 test-unit: setup ## Only the Lambda code tests on moto
 	$(call run_tests,tests/unit)
 
-test-emulator: setup ## Only the local cloud's own tests
-	$(call run_tests,tests/emulator)
+test-local-cloud: setup ## Only the local cloud's own tests (local_cloud/tests)
+	$(call run_tests,local_cloud/tests)
 
 test-e2e: setup $(STAMPS)/browser ## Only the end-to-end tests: the dev app through the local cloud, real HTTP, WebSocket and a headless browser
 	$(call run_tests,tests/e2e)

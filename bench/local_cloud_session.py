@@ -1,7 +1,7 @@
 """The local cloud as the benchmarks use it: started from an unstaged synth, with a signed-in board owner.
 
 Both local benchmarks measure the emulator as `make local` serves it, so they start the same
-:class:`~emulator.local_cloud.LocalCloud` on free ports and sign in through its own user pool. The
+:class:`~cdk_local_cloud.local_cloud.LocalCloud` on free ports and sign in through its own user pool. The
 functions' last log lines are kept and printed only when a benchmark fails: a healthy run prints figures only.
 """
 
@@ -21,10 +21,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "lambdas")]
 
 import requests  # noqa: E402
 
-from emulator.assembly import AssemblyError  # noqa: E402
-from emulator.deployment import Deployment  # noqa: E402
-from emulator.local_cloud import LocalCloud, LocalCloudSettings  # noqa: E402
-from emulator.moto_clients import MotoClients  # noqa: E402
+from cdk_local_cloud.assembly import AssemblyError  # noqa: E402
+from cdk_local_cloud.contracts.deployment import Deployment  # noqa: E402
+from cdk_local_cloud.embedded_aws.moto_clients import MotoClients  # noqa: E402
+from cdk_local_cloud.local_cloud import LocalCloud, LocalCloudSettings  # noqa: E402
 
 __all__ = ["BenchmarkError", "LocalCloudSession", "add_cdk_out_argument", "local_cloud_session"]
 

@@ -22,12 +22,12 @@ from typing import Any
 
 from local_cloud_session import BenchmarkError, LocalCloudSession, add_cdk_out_argument, local_cloud_session
 
+from cdk_local_cloud.contracts.deployment import Deployment
+from cdk_local_cloud.gateway.rest.deployment import load_rest_apis
+from cdk_local_cloud.gateway.rest.model import ThrottleLimits
+from cdk_local_cloud.gateway.rest.throttling import StageThrottle
 from corkboard.models import Board, Membership
 from corkboard.table_design import ENV_TABLE_NAME, PARTITION_KEY, SORT_KEY
-from emulator.deployment import Deployment
-from emulator.gateway.rest_deployment import load_rest_apis
-from emulator.gateway.rest_model import ThrottleLimits
-from emulator.gateway.rest_throttling import StageThrottle
 
 PRIMARY_KEY = (PARTITION_KEY, SORT_KEY)
 RESOURCE_PATH = "/boards/{boardId}"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.local_cloud import LocalCloud, LocalCloudSettings
-from emulator.outputs_file import local_outputs, write_outputs_file
+from cdk_local_cloud.local_cloud import LocalCloud, LocalCloudSettings
+from cdk_local_cloud.serve.outputs_file import local_outputs, write_outputs_file
 from tests.work_tree import linked_work_tree
 
 OUTPUTS_FILE = "cdk-outputs.local.json"

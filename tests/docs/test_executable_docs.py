@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator.cli import SIGN_IN_COMMAND
-from emulator.local_cloud import LocalCloud
-from emulator.quickstart import quickstart_text
+from cdk_local_cloud.local_cloud import LocalCloud
+from cdk_local_cloud.serve.cli import SIGN_IN_COMMAND
+from cdk_local_cloud.serve.quickstart import quickstart_text
 from tests.docs.conftest import OUTPUTS_FILE
 from tests.docs.doc_shell import BlockRun, DocShell
 from tests.docs.markdown_blocks import DocBlock, MarkerError, doc_blocks

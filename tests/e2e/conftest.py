@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.local_cloud import LocalCloud, LocalCloudSettings
+from cdk_local_cloud.local_cloud import LocalCloud, LocalCloudSettings
 
 SignIn = Callable[..., str]
 

@@ -10,8 +10,8 @@ from typing import Any
 import requests
 from websockets.asyncio.client import connect
 
-from emulator.local_cloud import LocalCloud
-from emulator.moto_clients import MotoClients
+from cdk_local_cloud.embedded_aws.moto_clients import MotoClients
+from cdk_local_cloud.local_cloud import LocalCloud
 from tests.e2e.clients import Api, next_event_of
 from tests.e2e.conftest import SignIn
 

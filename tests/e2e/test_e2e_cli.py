@@ -1,4 +1,4 @@
-"""`python -m emulator` as `make local` and `make token` run it: outputs, tokens, clear errors, Ctrl-C."""
+"""`cdk-local`, the command `make local` and `make token` run: outputs, tokens, clear errors, Ctrl-C."""
 
 import json
 import os
@@ -14,15 +14,16 @@ import jwt
 import pytest
 import requests
 
-from emulator.ports import LOOPBACK, claim_port
+from cdk_local_cloud.contracts.ports import LOOPBACK, claim_port
 
 ROOT = Path(__file__).resolve().parents[2]
 START_DEADLINE_SECONDS = 120
 STOP_DEADLINE_SECONDS = 60
 
 
-def emulator_command(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "emulator", *arguments]
+def local_cloud_command(*arguments: str) -> list[str]:
+    """The console script that installing the local cloud put beside this interpreter."""
+    return [str(Path(sys.executable).with_name("cdk-local")), *arguments]
 
 
 def children_of(pid: int) -> set[int]:
@@ -55,7 +56,7 @@ def serving(
 ) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     outputs = tmp_path_factory.mktemp("cli") / "cdk-outputs.local.json"
     process = subprocess.Popen(
-        emulator_command(
+        local_cloud_command(
             "serve",
             "--cdk-out",
             str(unstaged_dev_assembly),
@@ -95,7 +96,7 @@ def test_outputs_file_and_token_command_let_a_script_call_the_api(
     assert written["LocalCloud"]["AwsEndpointUrl"].startswith(f"http://{LOOPBACK}:")
 
     issued = subprocess.run(
-        emulator_command("token", "--user", "zed", "--groups", "admins", "--outputs-file", str(outputs)),
+        local_cloud_command("token", "--user", "zed", "--groups", "admins", "--outputs-file", str(outputs)),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -109,7 +110,7 @@ def test_outputs_file_and_token_command_let_a_script_call_the_api(
 
 def issue_token(outputs: Path, user: str, *groups: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        emulator_command("token", "--user", user, "--outputs-file", str(outputs), *groups_option(groups)),
+        local_cloud_command("token", "--user", user, "--outputs-file", str(outputs), *groups_option(groups)),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -143,7 +144,7 @@ def test_a_token_from_a_stopped_cloud_is_one_line_saying_to_start_it(tmp_path: P
     )
 
     refused = subprocess.run(
-        emulator_command("token", "--user", "alice", "--outputs-file", str(outputs)),
+        local_cloud_command("token", "--user", "alice", "--outputs-file", str(outputs)),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -164,7 +165,7 @@ def test_a_port_in_use_is_a_clear_error(
     _, outputs = serving
     taken = urlparse(json.loads(outputs.read_text())["LocalCloud"]["GatewayUrl"]).port
     refused = subprocess.run(
-        emulator_command(
+        local_cloud_command(
             "serve", "--cdk-out", str(unstaged_dev_assembly), "--port", str(taken), "--aws-port", "0"
         ),
         cwd=ROOT,
@@ -179,7 +180,9 @@ def test_a_port_in_use_is_a_clear_error(
 
 def test_a_missing_cloud_assembly_is_a_clear_error(tmp_path: Path) -> None:
     refused = subprocess.run(
-        emulator_command("serve", "--cdk-out", str(tmp_path / "cdk.out"), "--port", "0", "--aws-port", "0"),
+        local_cloud_command(
+            "serve", "--cdk-out", str(tmp_path / "cdk.out"), "--port", "0", "--aws-port", "0"
+        ),
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -6,11 +6,11 @@ from typing import Any
 import pytest
 import requests
 
-from emulator.functions import FunctionHost
-from emulator.gateway.server import create_gateway_app, run_gateway
-from emulator.iam import role_statements
-from emulator.local_cloud import LocalCloud
-from emulator.ports import LOOPBACK, claim_port
+from cdk_local_cloud.contracts.ports import LOOPBACK, claim_port
+from cdk_local_cloud.functions import FunctionHost
+from cdk_local_cloud.gateway.server import create_gateway_app, run_gateway
+from cdk_local_cloud.iam import role_statements
+from cdk_local_cloud.local_cloud import LocalCloud
 from tests.e2e.conftest import SignIn
 
 STRIPPED_ACTION = "dynamodb:PutItem"

@@ -6,7 +6,7 @@ import pytest
 import requests
 from aws_cdk import App
 
-from emulator.local_cloud import LocalCloud, LocalCloudSettings
+from cdk_local_cloud.local_cloud import LocalCloud, LocalCloudSettings
 from examples.orders_app.app import OrdersStack
 from tests.infra.conftest import cdk_context
 

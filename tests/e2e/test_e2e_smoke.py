@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.local_cloud import LocalCloud
-from emulator.outputs_file import local_outputs, write_outputs_file
+from cdk_local_cloud.local_cloud import LocalCloud
+from cdk_local_cloud.serve.outputs_file import local_outputs, write_outputs_file
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_STEPS = (

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.ports import LOOPBACK, claim_port
+from cdk_local_cloud.contracts.ports import LOOPBACK, claim_port
 from tests.work_tree import ROOT, linked_work_tree
 
 # A synth runs the CDK app with bundling: minutes on a loaded 2-core machine.

@@ -21,9 +21,9 @@ from moto_account import AwsResources, create_stack_resources, forget_cached_cli
 from rest_harness import Api, SeededBoard
 from upload_harness import Uploads
 
+from cdk_local_cloud.embedded_aws.server import EmbeddedAws
 from corkboard.services import store
 from corkboard.table_design import ENV_CONNECTIONS_TABLE_NAME
-from emulator.embedded_aws import EmbeddedAws
 
 
 @pytest.fixture(scope="session")

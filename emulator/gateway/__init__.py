@@ -1,6 +1,0 @@
-"""The local API gateway: REST APIs (with their Cognito and Lambda authorizers) and WebSocket APIs.
-
-Start with :func:`emulator.gateway.server.create_gateway_app` and :func:`emulator.gateway.server.run_gateway`.
-"""
-
-__all__: list[str] = []

@@ -1,0 +1,9 @@
+"""The local cloud's event sources: DynamoDB stream mappings and S3 notifications, delivered to functions.
+
+Start one ``EventSources`` per deployment once its resources exist on moto, and close it before moto stops.
+"""
+
+from cdk_local_cloud.events.event_filter import EventPattern, EventPatternError, RecordFilter
+from cdk_local_cloud.events.event_sources import EventSources
+
+__all__ = ["EventPattern", "EventPatternError", "EventSources", "RecordFilter"]

@@ -1,0 +1,1 @@
+"""What every event source shares: asynchronous invocation, retries, and on-failure destinations."""

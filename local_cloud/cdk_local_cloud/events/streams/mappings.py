@@ -1,0 +1,156 @@
+"""Polls the DynamoDB stream of each stream event source mapping and delivers its records as Lambda does.
+
+Like Lambda, each shard has its own poller (records of a shard are delivered in order, shards in parallel),
+and a child shard is read only once its parent is finished. Within a shard, records pass the mapping's
+filters, then gather into a batch until ``BatchSize`` or ``MaximumBatchingWindowInSeconds`` is reached.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from cdk_local_cloud.contracts.invocation import FunctionInvoker
+from cdk_local_cloud.events.delivery.destinations import DestinationSender
+from cdk_local_cloud.events.polling_thread import PollingPace, PollingThread, StepOutcome
+from cdk_local_cloud.events.streams.batch_delivery import BatchDelivery
+from cdk_local_cloud.events.streams.mapping_config import StreamMappingConfig
+from cdk_local_cloud.events.streams.records import lambda_stream_record
+from cdk_local_cloud.events.streams.shard_reader import ShardReader
+
+__all__ = ["StreamMapping"]
+
+logger = logging.getLogger(__name__)
+
+# GetRecords returns at most this many records per call, whatever the mapping's BatchSize.
+_GET_RECORDS_LIMIT = 1000
+
+
+class _ShardPoller:
+    """Reads one shard, batches its records and hands each batch to a ``BatchDelivery``."""
+
+    def __init__(
+        self,
+        config: StreamMappingConfig,
+        reader: ShardReader,
+        delivery: BatchDelivery,
+        on_closed: Callable[[str], None],
+    ) -> None:
+        self._config = config
+        self._reader = reader
+        self._delivery = delivery
+        self._on_closed = on_closed
+        self._batch: list[dict[str, Any]] = []
+        self._window_opened_at: float | None = None
+
+    def step(self) -> StepOutcome:
+        limit = min(self._config.batch_size - len(self._batch), _GET_RECORDS_LIMIT)
+        fetched = self._reader.read(limit)
+        converted = (lambda_stream_record(record, self._config.stream_arn) for record in fetched)
+        self._batch.extend(record for record in converted if self._config.record_filter.accepts(record))
+        if self._reader.closed:
+            self._flush()
+            self._on_closed(self._reader.shard_id)
+            return StepOutcome.IDLE
+        if self._batch and self._batch_ready():
+            self._flush()
+            return StepOutcome.BUSY
+        if fetched:
+            return StepOutcome.BUSY
+        return StepOutcome.WAITING if self._batch else StepOutcome.IDLE
+
+    def _batch_ready(self) -> bool:
+        if self._window_opened_at is None:
+            self._window_opened_at = time.monotonic()
+        if len(self._batch) >= self._config.batch_size:
+            return True
+        return time.monotonic() - self._window_opened_at >= self._config.batching_window
+
+    def _flush(self) -> None:
+        batch, self._batch, self._window_opened_at = self._batch, [], None
+        if batch:
+            self._delivery.deliver(batch)
+
+
+class StreamMapping:
+    """One DynamoDB stream mapping: discovers the shards and runs a poller thread per readable shard."""
+
+    def __init__(
+        self,
+        config: StreamMappingConfig,
+        invoker: FunctionInvoker,
+        sender: DestinationSender,
+        streams_client: Any,
+        pace: PollingPace,
+    ) -> None:
+        self._config = config
+        self._invoker = invoker
+        self._sender = sender
+        self._client = streams_client
+        self._pace = pace
+        self._lock = threading.Lock()
+        self._threads: dict[str, tuple[PollingThread, threading.Event]] = {}
+        self._closed = False
+
+    def start(self) -> None:
+        """Takes the starting positions now, so that writes made after ``start`` returns are delivered."""
+        shards = list(self._shards())
+        known = {shard["ShardId"] for shard in shards}
+        for shard in shards:
+            if self._config.starting_position == "LATEST":
+                if "EndingSequenceNumber" not in shard["SequenceNumberRange"]:
+                    self._start_shard(shard["ShardId"], "LATEST")
+            elif shard.get("ParentShardId") not in known:
+                self._start_shard(shard["ShardId"], "TRIM_HORIZON")
+        logger.info(
+            "%s: delivering %s to %s (%d shard(s)).",
+            self._config.label,
+            self._config.stream_arn,
+            self._config.function.name,
+            len(self._threads),
+        )
+
+    def close(self) -> None:
+        """Stops every shard poller, after the invocation it may be waiting for."""
+        with self._lock:
+            self._closed = True
+            threads = list(self._threads.values())
+        for _, stopping in threads:
+            stopping.set()
+        for thread, _ in threads:
+            thread.join()
+
+    def _shards(self) -> Iterator[Mapping[str, Any]]:
+        request: dict[str, str] = {"StreamArn": self._config.stream_arn}
+        while True:
+            description = self._client.describe_stream(**request)["StreamDescription"]
+            yield from description.get("Shards", [])
+            last = description.get("LastEvaluatedShardId")
+            if not last:
+                return
+            request["ExclusiveStartShardId"] = last
+
+    def _start_shard(self, shard_id: str, iterator_type: str) -> None:
+        stopping = threading.Event()
+        reader = ShardReader(self._client, self._config.stream_arn, shard_id, iterator_type)
+        delivery = BatchDelivery(self._config, self._invoker, self._sender, shard_id, stopping)
+        poller = _ShardPoller(self._config, reader, delivery, self._start_children)
+        thread = PollingThread(
+            f"events {self._config.function.name} {shard_id}",
+            poller.step,
+            self._pace,
+            stopping,
+        )
+        with self._lock:
+            if self._closed or shard_id in self._threads:
+                return
+            self._threads[shard_id] = (thread, stopping)
+        thread.start()
+
+    def _start_children(self, parent_shard_id: str) -> None:
+        """Called by a shard's poller once it read its closed shard to the end."""
+        self._threads[parent_shard_id][1].set()
+        for shard in self._shards():
+            if shard.get("ParentShardId") == parent_shard_id:
+                self._start_shard(shard["ShardId"], "TRIM_HORIZON")

@@ -1,0 +1,2 @@
+"""API Gateway REST APIs: the template's resource tree, authorizers, mapping templates, throttling and
+gateway responses."""

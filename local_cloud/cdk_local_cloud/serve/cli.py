@@ -1,0 +1,142 @@
+"""``cdk-local serve|token``: the local cloud's command line, which `make local` and `make token` run."""
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError
+
+from cdk_local_cloud.assembly import AssemblyError
+from cdk_local_cloud.contracts.ports import PortInUseError
+from cdk_local_cloud.embedded_aws.id_tokens import (
+    IssuedToken,
+    UserPoolChoiceError,
+    issue_id_token,
+    only_pool_and_client,
+)
+from cdk_local_cloud.embedded_aws.moto_clients import MotoClients
+from cdk_local_cloud.local_cloud import LocalCloud, LocalCloudSettings
+from cdk_local_cloud.serve.outputs_file import (
+    OutputsFileError,
+    local_outputs,
+    read_local_cloud_entry,
+    write_outputs_file,
+)
+from cdk_local_cloud.serve.quickstart import quickstart_text
+
+__all__ = ["SIGN_IN_COMMAND", "main"]
+
+# What the banner tells a developer to run for a token (the docs' tests run the banner as pasted).
+SIGN_IN_COMMAND = "make -s token NAME=alice"
+# The token command talks to a cloud on this machine: an endpoint that does not answer at once is stopped.
+_TOKEN_CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=5)
+
+
+class LocalCloudStoppedError(ConnectionError):
+    """The outputs file names a local cloud that no longer answers (stopped with Ctrl-C, or crashed)."""
+
+    def __init__(self, endpoint_url: str) -> None:
+        super().__init__(
+            f"No local cloud answers at {endpoint_url}: start it with `make local` (in another terminal), "
+            "then ask again."
+        )
+
+
+_EXPECTED_ERRORS = (
+    AssemblyError,
+    PortInUseError,
+    OutputsFileError,
+    UserPoolChoiceError,
+    LocalCloudStoppedError,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        return arguments.run(arguments)
+    except _EXPECTED_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _serve(arguments: argparse.Namespace) -> int:
+    settings = LocalCloudSettings(
+        cdk_out=arguments.cdk_out,
+        port=arguments.port,
+        aws_port=arguments.aws_port,
+        region=arguments.region,
+        reload_on_change=not arguments.no_reload,
+    )
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    with LocalCloud(settings) as cloud:
+        write_outputs_file(arguments.outputs_file, local_outputs(cloud.deployment, cloud.gateway_host))
+        print(
+            quickstart_text(
+                cloud.deployment,
+                cloud.apis,
+                outputs_file=arguments.outputs_file,
+                token_command=SIGN_IN_COMMAND,
+            ),
+            flush=True,
+        )
+        stop.wait()
+        print("Stopping the local cloud...", flush=True)
+    return 0
+
+
+def _token(arguments: argparse.Namespace) -> int:
+    local_cloud = read_local_cloud_entry(arguments.outputs_file)
+    endpoint_url = local_cloud["AwsEndpointUrl"]
+    cognito = MotoClients(endpoint_url, local_cloud["Region"], config=_TOKEN_CLIENT_CONFIG).client(
+        "cognito-idp"
+    )
+    try:
+        issued = _issue(cognito, arguments)
+    except EndpointConnectionError:
+        raise LocalCloudStoppedError(endpoint_url) from None
+    print(f"{issued.username} ({', '.join(issued.groups) or 'no groups'})", file=sys.stderr)
+    print(issued.id_token)
+    return 0
+
+
+def _issue(cognito: Any, arguments: argparse.Namespace) -> IssuedToken:
+    if arguments.user_pool_id and arguments.client_id:
+        pool_id, client_id = arguments.user_pool_id, arguments.client_id
+    else:
+        pool_id, client_id = only_pool_and_client(cognito)
+    return issue_id_token(
+        cognito, user_pool_id=pool_id, client_id=client_id, user=arguments.user, groups=arguments.groups
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cdk-local", description=__doc__)
+    commands = parser.add_subparsers(required=True)
+    serve = commands.add_parser("serve", help="Serve a synthesized CDK app on localhost until Ctrl-C.")
+    serve.add_argument("--cdk-out", type=Path, default=Path("cdk.out"), help="the cloud assembly (cdk.out)")
+    serve.add_argument("--port", type=int, default=4510, help="the API gateway's port (0: any free port)")
+    serve.add_argument(
+        "--aws-port", type=int, default=4511, help="the embedded AWS's port (0: any free port)"
+    )
+    serve.add_argument("--region", default="us-east-1")
+    serve.add_argument("--outputs-file", type=Path, default=Path("cdk-outputs.local.json"))
+    serve.add_argument("--no-reload", action="store_true", help="do not reload functions when code changes")
+    serve.set_defaults(run=_serve)
+    token = commands.add_parser("token", help="Print an ID token for a user of the running local cloud.")
+    token.add_argument("--user", required=True, help="user name (an e-mail address for e-mail pools)")
+    token.add_argument("--groups", nargs="*", default=[], help="Cognito groups to put the user in")
+    token.add_argument("--outputs-file", type=Path, default=Path("cdk-outputs.local.json"))
+    token.add_argument("--user-pool-id", help="needed only when the app has several user pools")
+    token.add_argument("--client-id", help="needed only when the pool has several app clients")
+    token.set_defaults(run=_token)
+    return parser
