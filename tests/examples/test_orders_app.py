@@ -12,14 +12,14 @@ from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
 from examples.orders_app.app import OrdersStack
-from tests.infra.cfn_lint_check import lint_template
-from tests.infra.conftest import cdk_context
-from tests.infra.nag_check import (
+from serverless_blocks.testing import (
     NagReport,
     assert_acknowledgments_justified,
     assert_nag_clean,
     synthesize_with_nag,
 )
+from tests.infra.cfn_lint_check import lint_template
+from tests.infra.conftest import cdk_context
 
 APP_FILE = Path(__file__).resolve().parents[2] / "examples" / "orders_app" / "app.py"
 MAX_CDK_LINES = 50

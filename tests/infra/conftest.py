@@ -10,9 +10,9 @@ import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Template
 
+from serverless_blocks.testing import NagReport, synthesize_with_nag
 from stacks.config import load_environment
 from stacks.corkboard_app import CorkboardStacks, add_corkboard
-from tests.infra.nag_check import NagReport, synthesize_with_nag
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from serverless_blocks.testing import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 from tests.infra.cfn_lint_check import lint_template
 from tests.infra.conftest import SynthesizedApp
-from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 
 ENVIRONMENTS = ["dev_app", "prod_app"]
 STACKS = ["data", "api", "realtime", "monitoring"]

@@ -6,9 +6,9 @@ import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Template
 
+from serverless_blocks.testing import assert_nag_clean, synthesize_with_nag
 from stacks.deploy_access_stack import DEPLOY_ACCESS_STACK_NAME, DeployAccessStack, add_deploy_access
 from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import assert_nag_clean, synthesize_with_nag
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
+from serverless_blocks.testing import NagFinding, acknowledgments, synthesize_with_nag
 from stacks.wildcard_grant_acknowledgment import acknowledge_wildcard_grant
-from tests.infra.nag_check import NagFinding, acknowledgments, synthesize_with_nag
 
 _REASON = "Keys are generated per upload, so the statement can only name the prefix they share."
 _REFERENCE_STRENGTH = "@aws-cdk/core:defaultCrossStackReferences"

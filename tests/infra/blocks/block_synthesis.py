@@ -14,7 +14,7 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 from constructs import IConstruct
 
-from tests.infra.nag_check import NagFinding, synthesize_with_nag
+from serverless_blocks.testing import NagFinding, synthesize_with_nag
 
 __all__ = ["STACK_NAME", "SynthesizedBlock", "synthesize", "weakened_defaults"]
 

@@ -26,10 +26,10 @@ from serverless_blocks import (
     NothingToMonitorError,
     WebSocketStageWithoutApiError,
 )
+from serverless_blocks.testing import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 from tests.infra.blocks.block_synthesis import SynthesizedBlock, synthesize
 from tests.infra.blocks.imported import ACCOUNT, imported_function
 from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 
 ALARM = "AWS::CloudWatch::Alarm"
 EMAIL = "oncall@example.com"

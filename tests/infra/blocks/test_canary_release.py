@@ -7,9 +7,9 @@ from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_lambda as lambda_
 
 from serverless_blocks import CanaryRelease, CanaryReleaseProps
+from serverless_blocks.testing import assert_acknowledgments_justified, assert_nag_clean
 from tests.infra.blocks.block_synthesis import SynthesizedBlock, synthesize
 from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import assert_acknowledgments_justified, assert_nag_clean
 
 CANARY = codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES
 

@@ -22,10 +22,10 @@ from serverless_blocks import (
     InvalidCacheClusterSizeError,
     InvalidRoutePathError,
 )
+from serverless_blocks.testing import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 from tests.infra.blocks.block_synthesis import STACK_NAME, SynthesizedBlock, synthesize, weakened_defaults
 from tests.infra.blocks.imported import ACCOUNT, imported_function
 from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 
 USER_POOL_ARN = f"arn:aws:cognito-idp:us-east-1:{ACCOUNT}:userpool/us-east-1_Example"
 WEB_ACL_ARN = f"arn:aws:wafv2:us-east-1:{ACCOUNT}:regional/webacl/shared/11111111-2222-3333-4444-555555555555"

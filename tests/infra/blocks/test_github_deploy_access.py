@@ -12,9 +12,9 @@ from serverless_blocks import (
     GitHubDeployAccessProps,
     InvalidRepositoryError,
 )
+from serverless_blocks.testing import assert_acknowledgments_justified, assert_nag_clean
 from tests.infra.blocks.block_synthesis import SynthesizedBlock, synthesize, weakened_defaults
 from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import assert_acknowledgments_justified, assert_nag_clean
 
 REPOSITORY = "example-org/orders"
 ISSUER = "token.actions.githubusercontent.com"

@@ -1,5 +1,6 @@
 """The checkers themselves: a clean result from them only means something if they do find problems."""
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,14 +9,15 @@ from aws_cdk import aws_sqs as sqs
 from constructs import RootConstruct
 
 from serverless_blocks import MissingReasonError, acknowledge_rule
-from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import (
+from serverless_blocks.testing import (
+    CdkNagNotInstalledError,
     NotAnAppError,
     acknowledgments,
     assert_acknowledgments_justified,
     assert_nag_clean,
     nag_findings,
 )
+from tests.infra.cfn_lint_check import lint_template
 
 QUEUE_REASON = "This queue is a dead-letter queue itself, so it needs no dead-letter queue of its own."
 
@@ -63,6 +65,15 @@ def test_empty_reasons_are_refused_when_acknowledging() -> None:
 def test_a_stack_outside_an_app_is_refused() -> None:
     with pytest.raises(NotAnAppError, match=r"aws_cdk\.App"):
         nag_findings(Stack(RootConstruct(), "Orphan"))
+
+
+def test_without_cdk_nag_the_helpers_say_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "cdk_nag", None)  # what an import of an absent package finds
+    stack = Stack(App(), "WithoutNag")
+    sqs.Queue(stack, "Queue")
+
+    with pytest.raises(CdkNagNotInstalledError, match=r"serverless-blocks\[testing\]"):
+        nag_findings(stack)
 
 
 def test_lint_reports_invalid_properties(tmp_path: Path) -> None:

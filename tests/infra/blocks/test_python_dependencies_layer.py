@@ -20,9 +20,9 @@ from serverless_blocks import (
     UnsupportedLayerRuntimeError,
 )
 from serverless_blocks import python_dependencies_layer as layer_module
+from serverless_blocks.testing import acknowledgments, assert_nag_clean
 from tests.infra.blocks.block_synthesis import SynthesizedBlock, synthesize
 from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import acknowledgments, assert_nag_clean
 
 LAYER = "AWS::Lambda::LayerVersion"
 REQUIREMENTS = "six==1.17.0\n"

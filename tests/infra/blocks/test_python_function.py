@@ -21,9 +21,9 @@ from serverless_blocks import (
     UnsupportedLogLevelError,
     UnsupportedRuntimeError,
 )
+from serverless_blocks.testing import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 from tests.infra.blocks.block_synthesis import SynthesizedBlock, synthesize, weakened_defaults
 from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 
 FUNCTION = "AWS::Lambda::Function"
 SSM_STRING_PARAMETER = "AWS::SSM::Parameter::Value<String>"

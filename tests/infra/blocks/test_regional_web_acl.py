@@ -22,9 +22,9 @@ from serverless_blocks import (
     RegionalWebAcl,
     RegionalWebAclProps,
 )
+from serverless_blocks.testing import acknowledgments, assert_nag_clean
 from tests.infra.blocks.block_synthesis import STACK_NAME, SynthesizedBlock, synthesize, weakened_defaults
 from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import acknowledgments, assert_nag_clean
 
 ACCOUNT = "123456789012"
 WEB_ACL = "AWS::WAFv2::WebACL"

@@ -17,9 +17,9 @@ from aws_cdk.assertions import Match
 from aws_cdk.aws_lambda_event_sources import DynamoEventSource
 
 from serverless_blocks import MissingTableStreamError, StreamBroadcaster, StreamBroadcasterProps
+from serverless_blocks.testing import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 from tests.infra.blocks.block_synthesis import SynthesizedBlock, synthesize, weakened_defaults
 from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 
 ACCOUNT = "123456789012"
 TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/things"

@@ -6,9 +6,9 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk.assertions import Match
 
 from serverless_blocks import Table, TableProps
+from serverless_blocks.testing import acknowledgments, assert_nag_clean
 from tests.infra.blocks.block_synthesis import SynthesizedBlock, synthesize, weakened_defaults
 from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import acknowledgments, assert_nag_clean
 
 TABLE = "AWS::DynamoDB::Table"
 STRING = dynamodb.AttributeType.STRING

@@ -6,9 +6,9 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk.assertions import Match
 
 from serverless_blocks import UserDirectory, UserDirectoryProps
+from serverless_blocks.testing import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 from tests.infra.blocks.block_synthesis import SynthesizedBlock, synthesize, weakened_defaults
 from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 
 USER_POOL = "AWS::Cognito::UserPool"
 CLIENT = "AWS::Cognito::UserPoolClient"

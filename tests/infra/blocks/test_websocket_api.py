@@ -24,10 +24,10 @@ from serverless_blocks import (
     WebSocketApi,
     WebSocketApiProps,
 )
+from serverless_blocks.testing import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 from tests.infra.blocks.block_synthesis import STACK_NAME, SynthesizedBlock, synthesize, weakened_defaults
 from tests.infra.blocks.imported import ACCOUNT, imported_function
 from tests.infra.cfn_lint_check import lint_template
-from tests.infra.nag_check import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 
 TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/connections"
 ROUTE = "AWS::ApiGatewayV2::Route"

@@ -1,4 +1,7 @@
-"""Run cdk-nag v3 (AwsSolutions and Serverless packs) on an app and report what is left to fix.
+"""Testing helpers for apps built on serverless_blocks: run cdk-nag v3 (AwsSolutions and Serverless packs).
+
+Opt in with ``pip install "serverless-blocks[testing]"``, which brings cdk-nag; nothing in the constructs
+imports this module, and this module imports cdk-nag only when a synthesis needs the packs.
 
 cdk-nag v3 is a CDK policy-validation plugin: it is registered with ``Validations.of(app)``, runs
 during ``app.synth()`` and writes ``validation-report.json`` into the cloud assembly. Synthesis fails
@@ -8,6 +11,13 @@ one synthesis serve both the nag check and the template assertions of a test mod
 Acknowledged findings never reach the report's violations. Their reasons live in construct metadata
 (``Validations.of(scope).acknowledge``); :func:`acknowledgments` reads them back so tests can insist
 that every acknowledgment says why.
+
+Example::
+
+    report = synthesize_with_nag(app)
+    assert_nag_clean(report.findings)
+    assert_acknowledgments_justified(app)
+    template = report.template(stack)
 """
 
 import json
@@ -19,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Stack, Validations
-from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from constructs import IConstruct
 
 __all__ = [
+    "CdkNagNotInstalledError",
     "NagAcknowledgment",
     "NagFinding",
     "NagReport",
@@ -42,6 +52,16 @@ _ANNOTATION_PREFIX = re.compile(r"^annotation::", re.IGNORECASE)
 # Construct context is frozen once children exist, and every root shares one node address, so the
 # apps that already have the packs are remembered here (weakly, so that finished apps can go).
 _APPS_WITH_PACKS: weakref.WeakSet[App] = weakref.WeakSet()
+
+
+class CdkNagNotInstalledError(ImportError):
+    """Raised when the helpers need cdk-nag and it is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "serverless_blocks.testing runs cdk-nag, which is not installed; install the testing extra: "
+            'pip install "serverless-blocks[testing]" (or pip install cdk-nag).'
+        )
 
 
 class NotAnAppError(TypeError):
@@ -115,8 +135,9 @@ def nag_findings(stack_or_app: IConstruct) -> list[NagFinding]:
 
 def assert_nag_clean(findings: Sequence[NagFinding]) -> None:
     """Fail with one line per finding: rule id, resource path and what the rule says."""
-    listing = "\n".join(f"  {finding}" for finding in findings)
-    assert not findings, f"{len(findings)} unacknowledged cdk-nag finding(s):\n{listing}"
+    if findings:
+        listing = "\n".join(f"  {finding}" for finding in findings)
+        raise AssertionError(f"{len(findings)} unacknowledged cdk-nag finding(s):\n{listing}")
 
 
 def acknowledgments(scope: IConstruct) -> list[NagAcknowledgment]:
@@ -131,8 +152,9 @@ def acknowledgments(scope: IConstruct) -> list[NagAcknowledgment]:
 def assert_acknowledgments_justified(scope: IConstruct) -> None:
     """Fail when an acknowledgment's reason is too short to tell a reviewer why it is safe."""
     weak = [ack for ack in acknowledgments(scope) if len(ack.reason.split()) < _MIN_REASON_WORDS]
-    listing = "\n".join(f"  {ack}" for ack in weak)
-    assert not weak, f"{len(weak)} acknowledgment(s) without a real reason:\n{listing}"
+    if weak:
+        listing = "\n".join(f"  {ack}" for ack in weak)
+        raise AssertionError(f"{len(weak)} acknowledgment(s) without a real reason:\n{listing}")
 
 
 def _app_of(construct: IConstruct) -> App:
@@ -146,6 +168,10 @@ def _register_packs(app: App) -> None:
     """Add the packs once per app; registering twice would report every finding twice."""
     if app in _APPS_WITH_PACKS:
         return
+    try:
+        from cdk_nag import AwsSolutionsChecks, ServerlessChecks  # noqa: PLC0415  (the extra is optional)
+    except ImportError as error:
+        raise CdkNagNotInstalledError from error
     _APPS_WITH_PACKS.add(app)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
 
