@@ -43,7 +43,6 @@ from moto import mock_aws  # noqa: E402
 
 from corkboard.connections import ConnectionsRepository  # noqa: E402
 from corkboard.models import Task  # noqa: E402
-from corkboard.odm.serialization import dump_item  # noqa: E402
 from corkboard.repository import TABLE_SCHEMA  # noqa: E402
 from corkboard.services import store  # noqa: E402
 from corkboard.settings import DEFAULT_FANOUT_CONCURRENCY  # noqa: E402
@@ -54,6 +53,7 @@ from corkboard.table_design import (  # noqa: E402
     PARTITION_KEY,
     SORT_KEY,
 )
+from dynamo_odm.serialization import dump_item  # noqa: E402
 from streams.broadcaster import handler  # noqa: E402
 
 BOARD_ID = "01BENCHBOARD00000000000000"

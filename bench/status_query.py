@@ -43,11 +43,11 @@ from moto import mock_aws  # noqa: E402
 from moto_account import create_main_table  # noqa: E402
 
 from corkboard.models import Board, Task, TaskStatus  # noqa: E402
-from corkboard.odm import Attr, CursorCodec, Key, Page, Query, Table  # noqa: E402
-from corkboard.odm.batch import batch_write  # noqa: E402
-from corkboard.odm.serialization import dump_item  # noqa: E402
 from corkboard.repository import TABLE_SCHEMA, CorkboardRepository  # noqa: E402
 from corkboard.table_design import PARTITION_KEY, SORT_KEY  # noqa: E402
+from dynamo_odm import Attr, CursorCodec, Key, Page, Query, Table  # noqa: E402
+from dynamo_odm.batch import batch_write  # noqa: E402
+from dynamo_odm.serialization import dump_item  # noqa: E402
 
 BOARD_ID = "01BENCHBOARD00000000000000"
 CURSOR_KEY = b"bench-cursor-key-0123456789abcdef"

@@ -28,7 +28,7 @@ from corkboard.errors import (
     from_model_error,
 )
 from corkboard.observability import logger, metrics
-from corkboard.odm.errors import ModelError
+from dynamo_odm.errors import ModelError
 
 __all__ = ["error_response", "install", "validation_message"]
 

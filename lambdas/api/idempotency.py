@@ -31,14 +31,14 @@ from pydantic import BaseModel
 from api.resolver import current_lambda_context
 from corkboard.errors import IdempotencyKeyReusedError, RequestInProgressError
 from corkboard.identity import Caller
-from corkboard.odm.client import dynamodb_client
-from corkboard.odm.errors import throttled_error_for
 from corkboard.settings import MissingSettingError
 from corkboard.table_design import (
     ENV_IDEMPOTENCY_TABLE_NAME,
     IDEMPOTENCY_PARTITION_KEY,
     IDEMPOTENCY_TTL_ATTRIBUTE,
 )
+from dynamo_odm.client import dynamodb_client
+from dynamo_odm.errors import throttled_error_for
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer

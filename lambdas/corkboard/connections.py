@@ -36,7 +36,12 @@ from pydantic import Field
 
 from corkboard import settings
 from corkboard.models import UtcDatetime, utc_now
-from corkboard.odm import (
+from corkboard.table_design import (
+    CONNECTIONS_PARTITION_KEY,
+    CONNECTIONS_SORT_KEY,
+    CONNECTIONS_TTL_ATTRIBUTE,
+)
+from dynamo_odm import (
     Attr,
     ConditionBase,
     ConditionFailedError,
@@ -46,11 +51,6 @@ from corkboard.odm import (
     Table,
     TableSchema,
     WriteOp,
-)
-from corkboard.table_design import (
-    CONNECTIONS_PARTITION_KEY,
-    CONNECTIONS_SORT_KEY,
-    CONNECTIONS_TTL_ATTRIBUTE,
 )
 
 __all__ = [

@@ -15,7 +15,7 @@ Example:
 from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
-from corkboard.odm.errors import (
+from dynamo_odm.errors import (
     ConditionFailedError,
     InvalidChangeError,
     InvalidCursorError,

@@ -40,11 +40,11 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from pydantic_core import to_jsonable_python
 
 from corkboard.models import Attachment, AttachmentStatus, Board, Membership, Task
-from corkboard.odm import Model
-from corkboard.odm.serialization import load_values
 from corkboard.repository import TABLE_SCHEMA
 from corkboard.table_design import SORT_KEY
 from corkboard.views import AttachmentOut, BoardOut, MemberOut, ResponseModel, TaskOut
+from dynamo_odm import Model
+from dynamo_odm.serialization import load_values
 
 __all__ = ["BoardEvent", "EventType", "UnreadableRecordError", "event_from_record"]
 

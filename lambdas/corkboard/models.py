@@ -20,7 +20,6 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, Field
 
 from corkboard.ids import new_ulid
-from corkboard.odm import Model
 from corkboard.table_design import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
@@ -30,6 +29,7 @@ from corkboard.table_design import (
     PARTITION_KEY,
     SORT_KEY,
 )
+from dynamo_odm import Model
 
 __all__ = [
     "Attachment",

@@ -10,7 +10,7 @@ Lists are newest-first (ids are ULIDs, so key order is creation order) and page 
 are signed for one list: the scope names the list kind, the partition and the filter, so a cursor from
 board A's task list is refused on board B's with InvalidCursorError.
 
-Errors are the model layer's: ItemNotFoundError, VersionConflictError (with ``current_version``),
+Errors are dynamo_odm's: ItemNotFoundError, VersionConflictError (with ``current_version``),
 ConditionFailedError, InvalidChangeError, InvalidCursorError, ThrottledError (with ``retry_after_seconds``).
 """
 
@@ -23,7 +23,18 @@ from typing import Any
 
 from corkboard import settings
 from corkboard.models import Attachment, AttachmentStatus, Board, Membership, Role, Task, TaskStatus
-from corkboard.odm import (
+from corkboard.table_design import (
+    GSI1_NAME,
+    GSI1_PARTITION_KEY,
+    GSI1_SORT_KEY,
+    GSI2_NAME,
+    GSI2_PARTITION_KEY,
+    GSI2_SORT_KEY,
+    PARTITION_KEY,
+    SORT_KEY,
+    TTL_ATTRIBUTE,
+)
+from dynamo_odm import (
     Attr,
     ConditionBase,
     ConditionFailedError,
@@ -37,17 +48,6 @@ from corkboard.odm import (
     TableSchema,
     VersionConflictError,
     WriteOp,
-)
-from corkboard.table_design import (
-    GSI1_NAME,
-    GSI1_PARTITION_KEY,
-    GSI1_SORT_KEY,
-    GSI2_NAME,
-    GSI2_PARTITION_KEY,
-    GSI2_SORT_KEY,
-    PARTITION_KEY,
-    SORT_KEY,
-    TTL_ATTRIBUTE,
 )
 
 __all__ = ["TABLE_SCHEMA", "CorkboardRepository", "Page"]

@@ -21,9 +21,9 @@ from corkboard.errors import (
 from corkboard.identity import Caller
 from corkboard.management_api import ConnectionGoneError, encode_frame
 from corkboard.observability import logger, tracer
-from corkboard.odm.errors import ModelError
 from corkboard.services import subscriptions
 from corkboard.services.store import management_api
+from dynamo_odm.errors import ModelError
 from ws.authorizer_context import caller_from_context
 from ws.frames import (
     BoardNotFoundError,

@@ -6,11 +6,8 @@ It is built once per session (per xdist worker) and put back as built before eac
 so every test still starts from a fresh account, the connections table included.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import wraps
-from threading import RLock
-from typing import Any
 
 import boto3
 import pytest
@@ -18,7 +15,6 @@ from account_snapshot import AccountSnapshot
 from connections_endpoint import ConnectionsEndpoint
 from connections_table import create_connections_table
 from moto import mock_aws
-from moto.dynamodb.models import DynamoDBBackend
 from moto_account import AwsResources, create_stack_resources, forget_cached_clients, use_fake_credentials
 from service_model_cache import share_service_models
 
@@ -75,34 +71,6 @@ def aws(
 def repository(aws: AwsResources) -> CorkboardRepository:
     """A repository configured the way Lambda configures it: from the environment and the secret."""
     return CorkboardRepository()
-
-
-@pytest.fixture
-def atomic_item_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Give moto the per-item write atomicity that DynamoDB guarantees, and nothing more.
-
-    moto 5.2.5 applies a conditional write as read, check, assign with no lock (moto/dynamodb/models/table.py,
-    ``Table.put_item``: ``current = self.get_item(...)``, condition check, ``self.items[...][...] = item``).
-    When the GIL switches threads between the check and the assignment, two writers both pass
-    ``version = :expected`` and both "succeed": a lost update DynamoDB never allows. Tests that race threads
-    on one item need this, or they fail now and then with two winners. The code under test is untouched:
-    every writer still sends its own conditional write at the same moment as the others.
-    """
-    lock = RLock()
-    for name in _MOTO_WRITE_METHODS:
-        monkeypatch.setattr(DynamoDBBackend, name, _serialized(getattr(DynamoDBBackend, name), lock))
-
-
-_MOTO_WRITE_METHODS = ("put_item", "update_item", "delete_item", "transact_write_items")
-
-
-def _serialized(method: Callable[..., Any], lock: RLock) -> Callable[..., Any]:
-    @wraps(method)
-    def locked(*args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return method(*args, **kwargs)
-
-    return locked
 
 
 @pytest.fixture

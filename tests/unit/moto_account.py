@@ -15,7 +15,6 @@ import pytest
 from aws_lambda_powertools.utilities.parameters import clear_caches
 
 from corkboard.attachment_bucket import s3_client
-from corkboard.odm.client import dynamodb_client
 from corkboard.services import store
 from corkboard.table_design import (
     ADMIN_GROUP,
@@ -36,6 +35,7 @@ from corkboard.table_design import (
     SORT_KEY,
     TTL_ATTRIBUTE,
 )
+from dynamo_odm.client import dynamodb_client
 
 __all__ = [
     "ATTACHMENTS_BUCKET_NAME",

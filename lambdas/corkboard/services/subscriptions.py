@@ -16,9 +16,9 @@ from corkboard.errors import ResourceNotFoundError
 from corkboard.identity import Caller
 from corkboard.models import Role
 from corkboard.observability import tracer
-from corkboard.odm import ItemNotFoundError
 from corkboard.services.board_access import authorize
 from corkboard.services.store import connections, repository
+from dynamo_odm import ItemNotFoundError
 
 __all__ = ["connect", "disconnect", "subscribe", "unsubscribe"]
 

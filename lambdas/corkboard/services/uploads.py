@@ -40,8 +40,8 @@ from corkboard.attachment_keys import AttachmentKey
 from corkboard.file_types import SNIFF_BYTES, file_type
 from corkboard.models import Attachment, AttachmentStatus
 from corkboard.observability import logger, tracer
-from corkboard.odm import ItemNotFoundError
 from corkboard.services.store import attachment_bucket, repository
+from dynamo_odm import ItemNotFoundError
 
 __all__ = ["Outcome", "Upload", "process"]
 

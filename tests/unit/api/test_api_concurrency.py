@@ -4,7 +4,7 @@ Threads in one process rarely interleave inside the read-then-write of an update
 holds every writer after its read until all 50 have read version 1: then each one's conditional write
 reaches DynamoDB, and only the atomic condition can pick the single winner. moto does not serialise
 conditional writes to one item across threads as DynamoDB does, so ``atomic_item_writes``
-(tests/unit/conftest.py) gives it that guarantee; our code still reads, compares and writes concurrently.
+(tests/conftest.py) gives it that guarantee; our code still reads, compares and writes concurrently.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +15,7 @@ import pytest
 from rest_harness import Api, SeededBoard
 
 from corkboard.models import Task
-from corkboard.odm import Table
+from dynamo_odm import Table
 
 WRITERS = 50
 

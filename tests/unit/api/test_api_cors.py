@@ -13,8 +13,8 @@ from rest_harness import Api, ApiResponse, SeededBoard
 
 from api.app import build_app
 from corkboard import settings
-from corkboard.odm.client import dynamodb_client
 from corkboard.table_design import ENV_CORS_ALLOW_ORIGINS
+from dynamo_odm.client import dynamodb_client
 
 ALLOWED = ("https://app.example.com", "http://localhost:5173")
 REFUSED = ("https://app.example.com.evil.example", "null")

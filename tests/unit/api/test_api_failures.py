@@ -6,8 +6,8 @@ import pytest
 from botocore.exceptions import ClientError
 from rest_harness import Api, SeededBoard
 
-from corkboard.odm.client import dynamodb_client
-from corkboard.odm.errors import DEFAULT_RETRY_AFTER_SECONDS
+from dynamo_odm.client import dynamodb_client
+from dynamo_odm.errors import DEFAULT_RETRY_AFTER_SECONDS
 
 
 def _throttled(*_: Any, **__: Any) -> None:

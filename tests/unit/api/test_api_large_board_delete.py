@@ -20,10 +20,10 @@ from rest_harness import Api, SeededBoard, board_items
 
 from corkboard.attachment_keys import AttachmentKey
 from corkboard.models import Attachment, Board, Task
-from corkboard.odm.batch import batch_write
-from corkboard.odm.serialization import dump_item
 from corkboard.repository import TABLE_SCHEMA
 from corkboard.table_design import GSI1_NAME, GSI1_PARTITION_KEY, PARTITION_KEY
+from dynamo_odm.batch import batch_write
+from dynamo_odm.serialization import dump_item
 
 TASKS = 5_000
 ATTACHED_TASKS = 20

@@ -1,24 +1,18 @@
-"""Fixtures for the data-layer tests: a raw DynamoDB client to inspect what was stored, and an ODM table."""
+"""Fixtures for the repository's tests: a raw DynamoDB client to inspect what it stored.
+
+The data layer under the repository, dynamo_odm, has its own tests in tests/odm.
+"""
 
 from typing import Any
 
 import boto3
 import pytest
 
-from corkboard.odm import CursorCodec, Table
-from corkboard.repository import TABLE_SCHEMA
-
 
 @pytest.fixture
 def dynamodb(aws: Any) -> Any:
     """A plain client for looking behind the repository's back."""
     return boto3.client("dynamodb", region_name=aws.region)
-
-
-@pytest.fixture
-def table(aws: Any) -> Table:
-    """The generic model layer over the main table, for tests of the layer itself."""
-    return Table(aws.table_name, TABLE_SCHEMA, cursors=CursorCodec(aws.cursor_key))
 
 
 def partition_items(dynamodb: Any, table_name: str, partition: str) -> list[dict[str, Any]]:

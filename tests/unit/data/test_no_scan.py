@@ -6,8 +6,8 @@ import boto3
 import pytest
 
 from corkboard.models import Role, TaskStatus
-from corkboard.odm import Table
 from corkboard.repository import CorkboardRepository
+from dynamo_odm import Table
 
 KEYED_OPERATIONS = {
     "GetItem",

@@ -1,4 +1,8 @@
-"""Pagination: full pages, no duplicates, no gaps, and cursors that only work on the list that issued them."""
+"""Corkboard's lists page fully, without duplicates or gaps, and a cursor works only on its own list.
+
+How a page is filled and a cursor signed is dynamo_odm's (tests/odm/test_odm_pagination.py); these tests
+hold the repository to its scopes: a task cursor is refused on another board, another filter, other lists.
+"""
 
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -6,62 +10,10 @@ from typing import Any, TypeVar
 import pytest
 
 from corkboard.models import Board, Role, Task, TaskStatus
-from corkboard.odm import InvalidCursorError, Page
-from corkboard.odm.pagination import MAX_EVALUATED_PER_READ, collect_page
 from corkboard.repository import CorkboardRepository
+from dynamo_odm import InvalidCursorError, Page
 
-ResumeKey = dict[str, Any]
 T = TypeVar("T")
-
-
-def _fake_query(values: Sequence[int], *, keep: Callable[[int], bool]) -> tuple[Any, list[int]]:
-    """A stand-in for Query over ``values``: evaluates ``limit`` of them, returns those ``keep`` accepts."""
-    evaluated: list[int] = []
-
-    def fetch(start: ResumeKey | None, limit: int) -> tuple[list[dict[str, int]], ResumeKey | None]:
-        begin = 0 if start is None else values.index(start["k"]) + 1
-        window = values[begin : begin + limit]
-        evaluated.append(len(window))
-        more = begin + limit < len(values)
-        return [{"k": value} for value in window if keep(value)], ({"k": window[-1]} if more else None)
-
-    return fetch, evaluated
-
-
-def _all_pages(fetch: Any, limit: int) -> list[list[int]]:
-    pages, start = [], None
-    while True:
-        items, start = collect_page(fetch, limit=limit, start_key=start, resume_key_of=dict)
-        pages.append([item["k"] for item in items])
-        if start is None:
-            return pages
-
-
-def test_sparse_filter_still_fills_every_page_but_the_last() -> None:
-    fetch, _ = _fake_query(list(range(100)), keep=lambda value: value % 7 == 0)
-    pages = _all_pages(fetch, limit=4)
-    assert [len(page) for page in pages] == [4, 4, 4, 3]
-    assert [value for page in pages for value in page] == list(range(0, 100, 7))
-
-
-def test_no_empty_last_page_when_items_divide_evenly() -> None:
-    fetch, _ = _fake_query(list(range(9)), keep=lambda _: True)
-    assert _all_pages(fetch, limit=3) == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
-
-
-def test_sparse_filter_reads_in_growing_steps() -> None:
-    fetch, evaluated = _fake_query(list(range(10_000)), keep=lambda value: value == 9_999)
-    items, resume = collect_page(fetch, limit=5, start_key=None, resume_key_of=dict)
-    assert (items, resume) == ([{"k": 9_999}], None)
-    assert evaluated[:4] == [6, 12, 24, 48]
-    assert max(evaluated) == MAX_EVALUATED_PER_READ
-
-
-@pytest.mark.parametrize("limit", [0, -1])
-def test_limit_must_be_positive(limit: int) -> None:
-    fetch, _ = _fake_query([1], keep=lambda _: True)
-    with pytest.raises(ValueError, match="at least 1"):
-        collect_page(fetch, limit=limit, start_key=None, resume_key_of=dict)
 
 
 def _drain(read: Callable[[str | None], Page[T]]) -> list[list[T]]:

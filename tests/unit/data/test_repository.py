@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from corkboard.models import Board, Membership, Role, Task, TaskStatus
-from corkboard.odm import InvalidChangeError, ItemNotFoundError, VersionConflictError
 from corkboard.repository import CorkboardRepository
 from corkboard.table_design import ENV_CURSOR_SECRET_ARN, ENV_TABLE_NAME, GSI1_NAME
+from dynamo_odm import InvalidChangeError, ItemNotFoundError, VersionConflictError
 from tests.unit.data.conftest import partition_items
 
 

@@ -8,9 +8,9 @@ from threading import Barrier
 import pytest
 
 from corkboard.models import Attachment, AttachmentStatus, Task, TaskStatus
-from corkboard.odm import InvalidCursorError, ItemNotFoundError
 from corkboard.repository import CorkboardRepository
 from corkboard.table_design import INCOMING_EXPIRY_DAYS
+from dynamo_odm import InvalidCursorError, ItemNotFoundError
 
 
 @pytest.fixture

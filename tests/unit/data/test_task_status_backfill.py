@@ -5,10 +5,10 @@ from typing import Any
 import boto3
 
 from corkboard.models import Task, TaskStatus
-from corkboard.odm.batch import batch_write
-from corkboard.odm.serialization import dump_item
 from corkboard.repository import TABLE_SCHEMA, CorkboardRepository
 from corkboard.table_design import GSI2_PARTITION_KEY, GSI2_SORT_KEY
+from dynamo_odm.batch import batch_write
+from dynamo_odm.serialization import dump_item
 from migrations.task_status_index import BackfillReport, backfill
 
 

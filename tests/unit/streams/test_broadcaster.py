@@ -17,10 +17,10 @@ from lambda_context import LambdaContextDouble
 from corkboard.connections import ConnectionsRepository
 from corkboard.identity import Caller
 from corkboard.models import Role, TaskStatus
-from corkboard.odm import ThrottledError
 from corkboard.services import boards, members
 from corkboard.table_design import GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 from corkboard.views import BoardOut, MemberOut, TaskOut
+from dynamo_odm import ThrottledError
 from streams.broadcaster import handler
 
 NO_FAILURES = {"batchItemFailures": []}

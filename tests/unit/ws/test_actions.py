@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from ws_harness import USERS, Realtime, Socket
 
 from corkboard.connections import ConnectionsRepository
-from corkboard.odm.client import dynamodb_client
+from dynamo_odm.client import dynamodb_client
 
 MISSING_BOARD = "01NOSUCHBOARD0000000000000"
 

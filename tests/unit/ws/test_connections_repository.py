@@ -8,8 +8,8 @@ import pytest
 
 from corkboard.connections import ConnectionsRepository
 from corkboard.models import Role
-from corkboard.odm import ItemNotFoundError
 from corkboard.repository import CorkboardRepository
+from dynamo_odm import ItemNotFoundError
 
 # What the repository may send; the stacks grant these on the connections table and nothing more.
 KEYED_OPERATIONS = {"PutItem", "GetItem", "Query", "BatchWriteItem", "TransactWriteItems"}

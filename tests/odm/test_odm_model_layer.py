@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import AwareDatetime, PrivateAttr, ValidationError
 
-from corkboard.odm import (
+from dynamo_odm import (
     Attr,
     ConditionFailedError,
     InvalidChangeError,
@@ -16,10 +16,10 @@ from corkboard.odm import (
     Table,
     VersionConflictError,
 )
-from corkboard.table_design import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
+from tests.odm.notes_table import SCHEMA, raw_item
 
 
-class Note(Model, keys={PARTITION_KEY: "NOTE#{note_id}", SORT_KEY: "META"}, version_field="version"):
+class Note(Model, keys={"pk": "NOTE#{note_id}", "sk": "META"}, version_field="version"):
     note_id: str
     text: str
     score: float = 0.0
@@ -39,21 +39,18 @@ class Note(Model, keys={PARTITION_KEY: "NOTE#{note_id}", SORT_KEY: "META"}, vers
         self._loaded = True
 
 
-class Session(Model, keys={PARTITION_KEY: "SESSION#{session_id}", SORT_KEY: "META"}, ttl_field="expires_at"):
+class Session(Model, keys={"pk": "SESSION#{session_id}", "sk": "META"}, ttl_field="expires_at"):
     session_id: str
     expires_at: AwareDatetime | None = None
 
 
-class Counter(Model, keys={PARTITION_KEY: "COUNTER#{name}", SORT_KEY: "META"}):
+class Counter(Model, keys={"pk": "COUNTER#{name}", "sk": "META"}):
     name: str
     value: int = 0
 
 
 NOTE_KEY = {"note_id": "n1"}
-
-
-def _raw(dynamodb: Any, aws: Any, pk: str) -> dict[str, Any] | None:
-    return dynamodb.get_item(TableName=aws.table_name, Key={"pk": {"S": pk}, "sk": {"S": "META"}}).get("Item")
+TTL = SCHEMA.ttl_attribute
 
 
 @pytest.fixture(autouse=True)
@@ -62,14 +59,14 @@ def _fresh_hook_log() -> None:
 
 
 def test_save_of_a_new_model_stores_version_1_and_returns_the_stored_copy(
-    table: Table, dynamodb: Any, aws: Any
+    table: Table, dynamodb: Any
 ) -> None:
     draft = Note(note_id="n1", text="  hello ", score=1.5, tags=["a"])
     stored = table.save(draft)
     assert stored.version == 1
     assert draft.version == 0
     assert draft.text == "  hello "
-    raw = _raw(dynamodb, aws, "NOTE#n1")
+    raw = raw_item(dynamodb, "NOTE#n1")
     assert raw is not None
     assert raw["version"] == {"N": "1"}
     assert raw["score"] == {"N": "1.5"}
@@ -221,10 +218,10 @@ def test_replace_honours_its_condition(table: Table) -> None:
     assert table.get(Note, NOTE_KEY).version == 1
 
 
-def test_replace_removes_a_cleared_ttl(table: Table, dynamodb: Any, aws: Any) -> None:
+def test_replace_removes_a_cleared_ttl(table: Table, dynamodb: Any) -> None:
     class Lease(
         Model,
-        keys={PARTITION_KEY: "LEASE#{lease_id}", SORT_KEY: "META"},
+        keys={"pk": "LEASE#{lease_id}", "sk": "META"},
         version_field="version",
         ttl_field="expires_at",
     ):
@@ -236,9 +233,9 @@ def test_replace_removes_a_cleared_ttl(table: Table, dynamodb: Any, aws: Any) ->
 
     table.replace(stored.model_copy(update={"expires_at": None}))
 
-    raw = _raw(dynamodb, aws, "LEASE#l1")
+    raw = raw_item(dynamodb, "LEASE#l1")
     assert raw is not None
-    assert TTL_ATTRIBUTE not in raw
+    assert TTL not in raw
     assert raw["version"] == {"N": "2"}
 
 
@@ -269,14 +266,12 @@ def test_delete_with_a_failing_condition_keeps_the_item(table: Table) -> None:
     assert table.get(Note, NOTE_KEY) is not None
 
 
-def test_ttl_field_is_stored_as_epoch_seconds_in_the_ttl_attribute(
-    table: Table, dynamodb: Any, aws: Any
-) -> None:
+def test_ttl_field_is_stored_as_epoch_seconds_in_the_ttl_attribute(table: Table, dynamodb: Any) -> None:
     expires_at = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
     table.save(Session(session_id="s1", expires_at=expires_at))
-    raw = _raw(dynamodb, aws, "SESSION#s1")
+    raw = raw_item(dynamodb, "SESSION#s1")
     assert raw is not None
-    assert raw[TTL_ATTRIBUTE] == {"N": str(int(expires_at.timestamp()))}
+    assert raw[TTL] == {"N": str(int(expires_at.timestamp()))}
     assert "expires_at" not in raw
     assert table.get(Session, {"session_id": "s1"}).expires_at == expires_at
 
@@ -287,25 +282,23 @@ def test_ttl_field_keeps_its_instant_whatever_the_time_zone(table: Table) -> Non
     assert table.get(Session, {"session_id": "s1"}).expires_at == expires_at
 
 
-def test_unset_ttl_field_writes_no_ttl_attribute(table: Table, dynamodb: Any, aws: Any) -> None:
+def test_unset_ttl_field_writes_no_ttl_attribute(table: Table, dynamodb: Any) -> None:
     table.save(Session(session_id="s1"))
-    raw = _raw(dynamodb, aws, "SESSION#s1")
+    raw = raw_item(dynamodb, "SESSION#s1")
     assert raw is not None
-    assert TTL_ATTRIBUTE not in raw
+    assert TTL not in raw
     assert table.get(Session, {"session_id": "s1"}).expires_at is None
 
 
-def test_model_without_ttl_field_writes_no_ttl_attribute(table: Table, dynamodb: Any, aws: Any) -> None:
+def test_model_without_ttl_field_writes_no_ttl_attribute(table: Table, dynamodb: Any) -> None:
     table.save(Note(note_id="n1", text="one"))
-    raw = _raw(dynamodb, aws, "NOTE#n1")
+    raw = raw_item(dynamodb, "NOTE#n1")
     assert raw is not None
-    assert TTL_ATTRIBUTE not in raw
+    assert TTL not in raw
 
 
 def test_naive_ttl_is_refused(table: Table) -> None:
-    class LooseSession(
-        Model, keys={PARTITION_KEY: "LOOSE#{session_id}", SORT_KEY: "META"}, ttl_field="expires_at"
-    ):
+    class LooseSession(Model, keys={"pk": "LOOSE#{session_id}", "sk": "META"}, ttl_field="expires_at"):
         session_id: str
         expires_at: datetime | None = None
 
@@ -385,21 +378,21 @@ def test_transaction_reports_a_version_conflict_with_the_current_version(table: 
 def test_key_template_must_name_model_fields() -> None:
     with pytest.raises(TypeError, match="missing_field"):
 
-        class Broken(Model, keys={PARTITION_KEY: "X#{missing_field}"}):
+        class Broken(Model, keys={"pk": "X#{missing_field}"}):
             name: str
 
 
 def test_key_template_allows_only_plain_placeholders() -> None:
     with pytest.raises(TypeError, match="plain"):
 
-        class Broken(Model, keys={PARTITION_KEY: "X#{name!r}"}):
+        class Broken(Model, keys={"pk": "X#{name!r}"}):
             name: str
 
 
 def test_fields_must_not_shadow_key_attributes() -> None:
     with pytest.raises(TypeError, match="clash"):
 
-        class Broken(Model, keys={PARTITION_KEY: "X#{name}", SORT_KEY: "META"}):
+        class Broken(Model, keys={"pk": "X#{name}", "sk": "META"}):
             name: str
             pk: str
 
@@ -414,7 +407,7 @@ def test_models_without_keys_are_abstract(table: Table) -> None:
 
 class Ticket(
     Model,
-    keys={PARTITION_KEY: "TICKET#{ticket_id}", SORT_KEY: "META"},
+    keys={"pk": "TICKET#{ticket_id}", "sk": "META"},
     index_keys={"gsi2pk": "QUEUE#{queue}", "gsi2sk": "{ticket_id}"},
     version_field="version",
 ):
@@ -423,12 +416,12 @@ class Ticket(
     version: int = 0
 
 
-def test_index_key_fields_may_change_and_the_index_keys_follow(table: Table, dynamodb: Any, aws: Any) -> None:
+def test_index_key_fields_may_change_and_the_index_keys_follow(table: Table, dynamodb: Any) -> None:
     table.save(Ticket(ticket_id="t1", queue="triage"))
 
     moved = table.update(Ticket, {"ticket_id": "t1"}, {"queue": "done"}, expected_version=1)
 
-    stored = _raw(dynamodb, aws, "TICKET#t1")
+    stored = raw_item(dynamodb, "TICKET#t1")
     assert moved.queue == "done"
     assert stored is not None
     assert (stored["gsi2pk"], stored["gsi2sk"]) == ({"S": "QUEUE#done"}, {"S": "t1"})
@@ -444,11 +437,11 @@ def test_primary_key_fields_may_not_change(table: Table) -> None:
 def test_an_attribute_is_either_a_key_or_an_index_key() -> None:
     with pytest.raises(TypeError, match="both keys and index_keys"):
 
-        class Broken(Model, keys={PARTITION_KEY: "X#{name}", SORT_KEY: "META"}, index_keys={SORT_KEY: "Y"}):
+        class Broken(Model, keys={"pk": "X#{name}", "sk": "META"}, index_keys={"sk": "Y"}):
             name: str
 
 
-class OrderLine(Model, keys={PARTITION_KEY: "ORDER#{order_id}", SORT_KEY: "LINE#{line}"}):
+class OrderLine(Model, keys={"pk": "ORDER#{order_id}", "sk": "LINE#{line}"}):
     order_id: str
     line: int
     state: str
@@ -461,9 +454,7 @@ def test_delete_all_works_in_bounded_pages_and_spares_what_the_filter_excludes(t
         "before-parameter-build.dynamodb.Query", lambda params, **_: limits.append(params.get("Limit"))
     )
 
-    deleted = table.delete_all(
-        Key(PARTITION_KEY).eq("ORDER#o1"), filter=Attr("state").ne("held"), page_size=3
-    )
+    deleted = table.delete_all(Key("pk").eq("ORDER#o1"), filter=Attr("state").ne("held"), page_size=3)
 
     assert deleted == 6
     assert set(limits) == {3}

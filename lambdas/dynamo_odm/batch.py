@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from time import sleep
 from typing import Any
 
-from corkboard.odm.errors import ThrottledError, translate_throttling
+from dynamo_odm.errors import ThrottledError, translate_throttling
 
 __all__ = ["MAX_ATTEMPTS", "MAX_GET_KEYS", "MAX_WRITE_REQUESTS", "batch_get", "batch_write"]
 

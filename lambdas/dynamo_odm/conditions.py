@@ -12,7 +12,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, ConditionExpressionBuilder, Key
 
-from corkboard.odm.serialization import to_attribute_value
+from dynamo_odm.serialization import to_attribute_value
 
 __all__ = ["Attr", "ConditionBase", "ExpressionSet", "Key", "all_of"]
 

@@ -5,32 +5,32 @@ into one. Writes of versioned models are optimistic: a save carries ``version = 
 exist" for version 0) in its condition and stores ``expected + 1``, so a stale write fails atomically in
 DynamoDB rather than in a racy read-then-compare.
 
-    table = Table("corkboard", TableSchema(partition_key="pk", sort_key="sk"), cursors=CursorCodec(key))
-    task = table.save(Task(board_id="B1", task_id="T1", title="Write docs"))          # version 1
-    task = table.update(Task, {"board_id": "B1", "task_id": "T1"}, {"title": "Ship"}, expected_version=1)
-    task = table.replace(task.model_copy(update={"title": "Shipped"}))                # version 3, UpdateItem
-    page = table.page(Task, Query(Key("pk").eq("BOARD#B1"), scope="tasks:B1"), limit=20, cursor=None)
+    table = Table("notes", TableSchema(partition_key="pk", sort_key="sk"), cursors=CursorCodec(key))
+    note = table.save(Note(notebook_id="N1", note_id="n1", text="Write docs"))        # version 1
+    note = table.update(Note, {"notebook_id": "N1", "note_id": "n1"}, {"text": "Ship"}, expected_version=1)
+    note = table.replace(note.model_copy(update={"text": "Shipped"}))                 # version 3, UpdateItem
+    page = table.page(Note, Query(Key("pk").eq("NOTEBOOK#N1"), scope="notes:N1"), limit=20, cursor=None)
 """
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from corkboard.odm.batch import batch_get, batch_write
-from corkboard.odm.client import dynamodb_client
-from corkboard.odm.conditions import Attr, ConditionBase, ExpressionSet, all_of
-from corkboard.odm.cursor import CursorCodec
-from corkboard.odm.errors import (
+from dynamo_odm.batch import batch_get, batch_write
+from dynamo_odm.client import dynamodb_client
+from dynamo_odm.conditions import Attr, ConditionBase, ExpressionSet, all_of
+from dynamo_odm.cursor import CursorCodec
+from dynamo_odm.errors import (
     InvalidCursorError,
     ItemNotFoundError,
     VersionConflictError,
     translate_throttling,
 )
-from corkboard.odm.keys import TableSchema
-from corkboard.odm.model import ItemLayout, Model
-from corkboard.odm.pagination import Page, collect_page
-from corkboard.odm.serialization import RawItem, dump_item, load_item
-from corkboard.odm.writes import Expectation, WriteKind, WriteOp, translate_write_errors
+from dynamo_odm.keys import TableSchema
+from dynamo_odm.model import ItemLayout, Model
+from dynamo_odm.pagination import Page, collect_page
+from dynamo_odm.serialization import RawItem, dump_item, load_item
+from dynamo_odm.writes import Expectation, WriteKind, WriteOp, translate_write_errors
 
 __all__ = ["DELETE_PAGE_SIZE", "Query", "Table"]
 
@@ -72,7 +72,7 @@ class Table:
         return self._client
 
     def get(self, model_cls: type[M], key: KeyValues, *, consistent: bool = False) -> M | None:
-        """The model stored under ``key`` (field values, e.g. ``{"board_id": ...}``), or None."""
+        """The model stored under ``key`` (field values, e.g. ``{"note_id": ...}``), or None."""
         with translate_throttling("GetItem"):
             response = self.client.get_item(
                 TableName=self.name, Key=self._primary_key(model_cls, key), ConsistentRead=consistent

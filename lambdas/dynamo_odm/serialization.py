@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic_core import to_jsonable_python
 
-from corkboard.odm.keys import TableSchema
-from corkboard.odm.model import Model
+from dynamo_odm.keys import TableSchema
+from dynamo_odm.model import Model
 
 __all__ = ["RawItem", "dump_item", "load_item", "load_values", "to_attribute_value", "to_dynamo_value"]
 

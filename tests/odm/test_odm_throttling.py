@@ -8,21 +8,25 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from corkboard.models import TaskStatus
-from corkboard.odm import ThrottledError
-from corkboard.odm import batch as batch_module
-from corkboard.odm.batch import MAX_ATTEMPTS, batch_get, batch_write
-from corkboard.repository import CorkboardRepository
+from dynamo_odm import CursorCodec, Key, Model, Query, Table, ThrottledError
+from dynamo_odm import batch as batch_module
+from dynamo_odm.batch import MAX_ATTEMPTS, batch_get, batch_write
+from tests.odm.notes_table import CURSOR_KEY, REGION, SCHEMA, TABLE_NAME
 
 THROTTLING_CODES = ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]
 
 
+class Note(Model, keys={"pk": "NOTE#{note_id}", "sk": "META"}, version_field="version"):
+    note_id: str
+    version: int = 0
+
+
 @pytest.fixture
-def stubbed(aws: Any) -> Iterator[tuple[CorkboardRepository, Stubber]]:
-    """A repository whose client answers from a Stubber (which also bypasses botocore's retries)."""
-    client = boto3.client("dynamodb", region_name=aws.region)
+def stubbed(aws: None) -> Iterator[tuple[Table, Stubber]]:
+    """A table whose client answers from a Stubber (which also bypasses botocore's retries)."""
+    client = boto3.client("dynamodb", region_name=REGION)
     with Stubber(client) as stubber:
-        yield CorkboardRepository(client=client), stubber
+        yield Table(TABLE_NAME, SCHEMA, client=client, cursors=CursorCodec(CURSOR_KEY)), stubber
 
 
 @pytest.fixture
@@ -33,40 +37,38 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 @pytest.mark.parametrize("code", THROTTLING_CODES)
-def test_throttled_read_raises_throttled_error(
-    stubbed: tuple[CorkboardRepository, Stubber], code: str
-) -> None:
-    repository, stubber = stubbed
+def test_throttled_read_raises_throttled_error(stubbed: tuple[Table, Stubber], code: str) -> None:
+    table, stubber = stubbed
     stubber.add_client_error("get_item", service_error_code=code, http_status_code=400)
     with pytest.raises(ThrottledError) as raised:
-        repository.get_board("b1")
+        table.get(Note, {"note_id": "n1"})
     assert raised.value.retry_after_seconds >= 1
     assert isinstance(raised.value.__cause__, ClientError)
 
 
-def test_throttled_query_raises_throttled_error(stubbed: tuple[CorkboardRepository, Stubber]) -> None:
-    repository, stubber = stubbed
+def test_throttled_query_raises_throttled_error(stubbed: tuple[Table, Stubber]) -> None:
+    table, stubber = stubbed
     stubber.add_client_error("query", service_error_code="ThrottlingException", http_status_code=400)
     with pytest.raises(ThrottledError, match="Retry after"):
-        repository.list_tasks("b1", status=TaskStatus.TODO, limit=5, cursor=None)
+        table.page(Note, Query(Key("pk").eq("NOTE#n1"), scope="note:n1"), limit=5, cursor=None)
 
 
-def test_throttled_delete_raises_throttled_error(stubbed: tuple[CorkboardRepository, Stubber]) -> None:
-    repository, stubber = stubbed
+def test_throttled_delete_raises_throttled_error(stubbed: tuple[Table, Stubber]) -> None:
+    table, stubber = stubbed
     stubber.add_client_error(
         "delete_item", service_error_code="ProvisionedThroughputExceededException", http_status_code=400
     )
     with pytest.raises(ThrottledError):
-        repository.delete_task("b1", "t1")
+        table.delete(Note, {"note_id": "n1"})
 
 
 @pytest.mark.parametrize(
     "reason", ["ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"]
 )
 def test_transaction_cancelled_for_capacity_raises_throttled_error(
-    stubbed: tuple[CorkboardRepository, Stubber], reason: str
+    stubbed: tuple[Table, Stubber], reason: str
 ) -> None:
-    repository, stubber = stubbed
+    table, stubber = stubbed
     stubber.add_client_error(
         "transact_write_items",
         service_error_code="TransactionCanceledException",
@@ -74,14 +76,14 @@ def test_transaction_cancelled_for_capacity_raises_throttled_error(
         modeled_fields={"CancellationReasons": [{"Code": reason}, {"Code": "None"}]},
     )
     with pytest.raises(ThrottledError):
-        repository.create_board(name="B", description="", owner_id="u1")
+        table.transact_write([table.save_op(Note(note_id="n1")), table.save_op(Note(note_id="n2"))])
 
 
-def test_other_client_errors_pass_through_unchanged(stubbed: tuple[CorkboardRepository, Stubber]) -> None:
-    repository, stubber = stubbed
+def test_other_client_errors_pass_through_unchanged(stubbed: tuple[Table, Stubber]) -> None:
+    table, stubber = stubbed
     stubber.add_client_error("get_item", service_error_code="ResourceNotFoundException", http_status_code=400)
     with pytest.raises(ClientError) as raised:
-        repository.get_board("b1")
+        table.get(Note, {"note_id": "n1"})
     assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 

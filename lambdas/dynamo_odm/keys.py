@@ -1,8 +1,8 @@
 """How items are keyed: the table's key attributes, and the templates a model renders them from.
 
-A model declares ``{"pk": "BOARD#{board_id}", "sk": "META"}``; a table declares which attribute names are
-its primary key and which belong to each index. Keeping both here lets the layer stay generic: it never
-needs to know what a board is.
+A model declares ``{"pk": "NOTEBOOK#{notebook_id}", "sk": "NOTE#{note_id}"}``; a table declares which
+attribute names are its primary key and which belong to each index. Keeping both here lets the layer stay
+generic: it never needs to know what the application stores.
 """
 
 from collections.abc import Mapping
@@ -17,7 +17,7 @@ __all__ = ["IndexSchema", "KeyTemplate", "TableSchema"]
 
 @dataclass(frozen=True)
 class KeyTemplate:
-    """A key attribute's value as a ``str.format`` template over model fields, e.g. ``"TASK#{task_id}"``.
+    """A key attribute's value as a ``str.format`` template over model fields, e.g. ``"NOTE#{note_id}"``.
 
     Only bare field names are allowed as placeholders (no format specs or attribute access), so a template
     can be checked against the model's fields when the class is defined.

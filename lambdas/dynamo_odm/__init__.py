@@ -1,4 +1,4 @@
-"""A small model layer for DynamoDB: what Dynamoose gives a Node developer, on pydantic and boto3's client.
+"""An object-document mapper for DynamoDB: what Dynamoose gives a Node developer, on pydantic and boto3.
 
 Schemas are pydantic models (:class:`Model`) that declare their key templates, optimistic-lock version
 field and TTL field; a :class:`Table` gives CRUD with conditions, version checks, queries paged by signed
@@ -14,9 +14,9 @@ cursors, batches and transactions. It holds no application names, so any service
     table.update(Note, {"note_id": "n1"}, {"text": "hi"}, expected_version=1)  # version 2
 """
 
-from corkboard.odm.conditions import Attr, ConditionBase, Key, all_of
-from corkboard.odm.cursor import CursorCodec
-from corkboard.odm.errors import (
+from dynamo_odm.conditions import Attr, ConditionBase, Key, all_of
+from dynamo_odm.cursor import CursorCodec
+from dynamo_odm.errors import (
     ConditionFailedError,
     InvalidChangeError,
     InvalidCursorError,
@@ -25,11 +25,11 @@ from corkboard.odm.errors import (
     ThrottledError,
     VersionConflictError,
 )
-from corkboard.odm.keys import IndexSchema, TableSchema
-from corkboard.odm.model import Model
-from corkboard.odm.pagination import Page
-from corkboard.odm.table import Query, Table
-from corkboard.odm.writes import WriteOp
+from dynamo_odm.keys import IndexSchema, TableSchema
+from dynamo_odm.model import Model
+from dynamo_odm.pagination import Page
+from dynamo_odm.table import Query, Table
+from dynamo_odm.writes import WriteOp
 
 __all__ = [
     "Attr",

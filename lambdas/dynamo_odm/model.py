@@ -2,15 +2,15 @@
 
 Declare the storage layout with class keywords, so the schema and the layout sit side by side::
 
-    class Task(Model, keys={"pk": "BOARD#{board_id}", "sk": "TASK#{task_id}"}, version_field="version"):
-        board_id: str
-        task_id: str
-        title: str
+    class Note(Model, keys={"pk": "NOTEBOOK#{notebook_id}", "sk": "NOTE#{note_id}"}, version_field="version"):
+        notebook_id: str
+        note_id: str
+        text: str
         version: int = 0
 
         def before_save(self) -> None:
-            if not self.title.strip():
-                raise ValueError("A task needs a title.")
+            if not self.text.strip():
+                raise ValueError("A note needs some text.")
 
 A class declared without ``keys`` is abstract: it can carry shared fields and hooks but cannot be stored.
 
@@ -18,7 +18,7 @@ A class declared without ``keys`` is abstract: it can carry shared fields and ho
 save like ``keys``, but the fields they use may change (an item moves between index partitions when they
 do); the fields of ``keys`` may not, because they name the item::
 
-    class Task(Model, keys={...}, index_keys={"gsi2pk": "BOARD#{board_id}#STATUS#{status}"}): ...
+    class Note(Model, keys={...}, index_keys={"gsi1pk": "OWNER#{owner}", "gsi1sk": "NOTE#{note_id}"}): ...
 """
 
 from collections.abc import Mapping
@@ -27,8 +27,8 @@ from typing import Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from corkboard.odm.errors import InvalidChangeError
-from corkboard.odm.keys import KeyTemplate
+from dynamo_odm.errors import InvalidChangeError
+from dynamo_odm.keys import KeyTemplate
 
 __all__ = ["ItemLayout", "Model"]
 
@@ -125,12 +125,12 @@ class Model(BaseModel):
 
     @classmethod
     def render_key(cls, attribute: str, values: Mapping[str, Any]) -> str:
-        """One key attribute's value, e.g. the partition key to query: ``Task.render_key("pk", {...})``."""
+        """One key attribute's value, e.g. the partition key to query: ``Note.render_key("pk", {...})``."""
         return cls.item_layout().render_keys(values, (attribute,))[attribute]
 
     @classmethod
     def key_prefix(cls, attribute: str) -> str:
-        """The literal start of a key template (``"TASK#"`` for ``"TASK#{task_id}"``), for begins_with."""
+        """The literal start of a key template (``"NOTE#"`` for ``"NOTE#{note_id}"``), for begins_with."""
         return cls.item_layout().keys[attribute].prefix
 
     def before_save(self) -> None:

@@ -6,9 +6,9 @@ sent: a cursor edited by a client, or replayed on another list, fails verificati
 or forge keys, so they cannot page into partitions they were not shown.
 
     codec = CursorCodec(secret_key)
-    cursor = codec.encode(last_evaluated_key, scope="tasks:BOARD1:done")
-    codec.decode(cursor, scope="tasks:BOARD1:done")  # -> last_evaluated_key
-    codec.decode(cursor, scope="tasks:BOARD2:done")  # raises InvalidCursorError
+    cursor = codec.encode(last_evaluated_key, scope="notes:NOTEBOOK1:pinned")
+    codec.decode(cursor, scope="notes:NOTEBOOK1:pinned")  # -> last_evaluated_key
+    codec.decode(cursor, scope="notes:NOTEBOOK2:pinned")  # raises InvalidCursorError
 """
 
 import base64
@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from corkboard.odm.errors import InvalidCursorError
+from dynamo_odm.errors import InvalidCursorError
 
 __all__ = ["MAX_CURSOR_LENGTH", "MIN_KEY_BYTES", "CursorCodec"]
 

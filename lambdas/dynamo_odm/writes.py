@@ -13,7 +13,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from botocore.exceptions import ClientError
 
-from corkboard.odm.errors import (
+from dynamo_odm.errors import (
     ConditionFailedError,
     ItemNotFoundError,
     ModelError,

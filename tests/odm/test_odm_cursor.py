@@ -5,12 +5,12 @@ import json
 
 import pytest
 
-from corkboard.odm import CursorCodec, InvalidCursorError
-from corkboard.odm.cursor import MAX_CURSOR_LENGTH
+from dynamo_odm import CursorCodec, InvalidCursorError
+from dynamo_odm.cursor import MAX_CURSOR_LENGTH
 
 KEY = b"k" * 32
-SCOPE = '["tasks", "BOARD1", null]'
-RESUME_KEY = {"pk": {"S": "BOARD#BOARD1"}, "sk": {"S": "TASK#01ARYZ6S41"}}
+SCOPE = '["notes", "OWNER1", null]'
+RESUME_KEY = {"pk": {"S": "OWNER#OWNER1"}, "sk": {"S": "NOTE#01ARYZ6S41"}}
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_key_may_be_a_callable_asked_on_use() -> None:
 def test_cursor_from_another_scope_is_refused(codec: CursorCodec) -> None:
     cursor = codec.encode(RESUME_KEY, scope=SCOPE)
     with pytest.raises(InvalidCursorError):
-        codec.decode(cursor, scope='["tasks", "BOARD2", null]')
+        codec.decode(cursor, scope='["notes", "OWNER2", null]')
 
 
 def test_cursor_signed_with_another_key_is_refused(codec: CursorCodec) -> None:
@@ -58,7 +58,7 @@ def test_cursor_signed_with_another_key_is_refused(codec: CursorCodec) -> None:
 
 def test_edited_payload_is_refused(codec: CursorCodec) -> None:
     _, tag = codec.encode(RESUME_KEY, scope=SCOPE).split(".")
-    other_key = {"pk": {"S": "BOARD#SOMEONE-ELSES"}, "sk": {"S": "TASK#0"}}
+    other_key = {"pk": {"S": "OWNER#SOMEONE-ELSE"}, "sk": {"S": "NOTE#0"}}
     payload = base64.urlsafe_b64encode(json.dumps(other_key).encode()).rstrip(b"=").decode()
     with pytest.raises(InvalidCursorError):
         codec.decode(f"{payload}.{tag}", scope=SCOPE)
