@@ -70,6 +70,13 @@ from serverless_blocks.secure_bucket import (
     SecureBucket,
     SecureBucketProps,
 )
+from serverless_blocks.sharded_fanout import (
+    MAX_FIFO_BATCH_SIZE,
+    InvalidFanoutBatchSizeError,
+    ShardedFanout,
+    ShardedFanoutProps,
+    VisibilityTimeoutTooShortError,
+)
 from serverless_blocks.stream_broadcaster import (
     MissingTableStreamError,
     StreamBroadcaster,
@@ -97,6 +104,7 @@ __all__ = [
     "GATEWAY_ERROR_RESPONSES",
     "GITHUB_OIDC_AUDIENCE",
     "GITHUB_OIDC_URL",
+    "MAX_FIFO_BATCH_SIZE",
     "MAX_INSPECTABLE_BODY_BYTES",
     "POWERTOOLS_VERSION",
     "ApiMonitoring",
@@ -116,6 +124,7 @@ __all__ = [
     "GitHubDeployAccess",
     "GitHubDeployAccessProps",
     "InvalidCacheClusterSizeError",
+    "InvalidFanoutBatchSizeError",
     "InvalidPowertoolsVersionError",
     "InvalidRepositoryError",
     "InvalidRoutePathError",
@@ -137,6 +146,8 @@ __all__ = [
     "ReservedRouteKeyError",
     "SecureBucket",
     "SecureBucketProps",
+    "ShardedFanout",
+    "ShardedFanoutProps",
     "StreamBroadcaster",
     "StreamBroadcasterProps",
     "Table",
@@ -147,6 +158,7 @@ __all__ = [
     "UnsupportedRuntimeError",
     "UserDirectory",
     "UserDirectoryProps",
+    "VisibilityTimeoutTooShortError",
     "WebSocketApi",
     "WebSocketApiProps",
     "WebSocketStageWithoutApiError",

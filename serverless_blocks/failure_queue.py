@@ -35,12 +35,18 @@ _SQS_MANAGED_ENCRYPTION_REASON = (
 
 
 def create_failure_queue(
-    scope: Construct, construct_id: str, *, destination_of: str, encryption_key: kms.IKey | None = None
+    scope: Construct,
+    construct_id: str,
+    *,
+    destination_of: str,
+    encryption_key: kms.IKey | None = None,
+    fifo: bool = False,
 ) -> sqs.Queue:
     """A failure queue; ``destination_of`` says whose on-failure destination it is, for the nag reasons.
 
     With ``encryption_key`` the queue is encrypted with that key, and whoever sends to it (the Lambda
-    service with the function's role) needs kms:GenerateDataKey and kms:Decrypt on it.
+    service with the function's role) needs kms:GenerateDataKey and kms:Decrypt on it. ``fifo`` makes it
+    a FIFO queue, the only kind a FIFO queue's redrive policy may name.
     """
     queue = sqs.Queue(
         scope,
@@ -49,6 +55,7 @@ def create_failure_queue(
         encryption_master_key=encryption_key,
         enforce_ssl=True,
         retention_period=FAILURE_RETENTION,
+        fifo=fifo or None,
     )
     if encryption_key is None:
         skip_check(queue, "CKV_AWS_27", _SQS_MANAGED_ENCRYPTION_REASON)

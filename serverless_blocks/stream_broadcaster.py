@@ -44,6 +44,7 @@ from constructs import Construct
 from serverless_blocks.compliance import warn_weakened_default
 from serverless_blocks.failure_queue import acknowledge_sender_key_grant, create_failure_queue
 from serverless_blocks.grant_findings import acknowledge_grant_finding, wildcard_resource_rule
+from serverless_blocks.sharded_fanout import ShardedFanout, ShardedFanoutProps
 
 __all__ = ["MissingTableStreamError", "StreamBroadcaster", "StreamBroadcasterProps"]
 
@@ -80,15 +81,19 @@ class StreamBroadcasterProps:
     parallelization_factor: int = 1
     filters: Sequence[Mapping[str, Any]] = ()
     existing_failure_queue: sqs.IQueue | None = None
-    # Encrypts the failure queue the construct creates; the handler's role must be allowed to use it.
+    # Encrypts the queues the construct creates; the handler's role must be allowed to use it.
     encryption_key: kms.IKey | None = None
+    # With a sender, the handler queues batches of recipients for it (a ShardedFanout) instead of posting
+    # to every recipient itself, so that an event's latency does not grow with its recipients.
+    fanout: ShardedFanoutProps | None = None
 
 
 class StreamBroadcaster(Construct):
     """Event source mapping from a table stream to a function, with failed batches sent to an SQS queue.
 
     A failing record is retried a few times in ever smaller batches (bisection), then its batch's
-    description goes to the failure queue, so one bad record neither blocks its shard nor is lost.
+    description goes to the failure queue, so one bad record neither blocks its shard nor is lost. With
+    ``fanout``, ``self.fanout`` is the queue of batches between the handler and a sender function.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, props: StreamBroadcasterProps) -> None:
@@ -113,6 +118,17 @@ class StreamBroadcaster(Construct):
         acknowledge_sender_key_grant(props.handler, self.failure_queue)
         self.event_source_mapping_id = self.event_source.event_source_mapping_id
         acknowledge_grant_finding(props.handler, wildcard_resource_rule(self, "*"), _LIST_STREAMS_REASON)
+        self.fanout = (
+            ShardedFanout(
+                self,
+                "Fanout",
+                broadcaster=props.handler,
+                props=props.fanout,
+                encryption_key=props.encryption_key,
+            )
+            if props.fanout
+            else None
+        )
         if props.retry_attempts < 0:
             warn_weakened_default(
                 self,

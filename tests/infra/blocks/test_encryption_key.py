@@ -20,6 +20,7 @@ from serverless_blocks import (
     CognitoRestApiProps,
     PythonFunction,
     PythonFunctionProps,
+    ShardedFanoutProps,
     StreamBroadcaster,
     StreamBroadcasterProps,
     Table,
@@ -38,10 +39,11 @@ ENCRYPTED = {
     "AWS::DynamoDB::Table": ("SSESpecification", "CKV_AWS_119"),
 }
 # What each construct creates: a log group from each of the function and both APIs, a table from Table
-# and from the WebSocket API, a queue from the stream broadcaster and from create_failure_queue.
+# and from the WebSocket API, three queues from the stream broadcaster (its failure queue, its fan-out
+# queue and that queue's dead-letter queue) and one from create_failure_queue.
 EXPECTED_COUNTS = {
     "AWS::Logs::LogGroup": 3,
-    "AWS::SQS::Queue": 2,
+    "AWS::SQS::Queue": 4,
     "AWS::SNS::Topic": 1,
     "AWS::DynamoDB::Table": 2,
 }
@@ -96,7 +98,12 @@ def _build_everything(stack: Stack, code_dir: Path, key: kms.IKey | None) -> Non
     StreamBroadcaster(
         stack,
         "Broadcast",
-        props=StreamBroadcasterProps(table=streamed, handler=broadcaster, encryption_key=key),
+        props=StreamBroadcasterProps(
+            table=streamed,
+            handler=broadcaster,
+            encryption_key=key,
+            fanout=ShardedFanoutProps(sender=imported_function(stack, "Sender")),
+        ),
     )
     ApiMonitoring(stack, "Monitoring", props=ApiMonitoringProps(queues=(queue,), topic_encryption_key=key))
 
