@@ -78,9 +78,11 @@ TOKEN_USER = $(if $(filter command line,$(origin NAME)),$(NAME))
 local-synth: setup ## Synthesize dev unstaged into .local/cdk.out (what `make local` and the benchmarks serve)
 	$(CDK) synth --quiet --no-staging -c env=dev -o $(LOCAL_CDK_OUT)
 
-local: local-synth ## Serve the dev app on localhost: REST + WebSocket on moto, auth and IAM enforced (Ctrl-C stops)
-	$(VENV)/bin/cdk-local serve --cdk-out $(LOCAL_CDK_OUT) --port $(PORT) --aws-port $(AWS_PORT) \
-		--outputs-file cdk-outputs.local.json
+# cdk-local synthesizes the app itself, unstaged, and skips the synth when no source changed since the last.
+local: setup ## Serve the dev app on localhost: REST + WebSocket on moto, auth and IAM enforced (Ctrl-C stops)
+	$(VENV)/bin/cdk-local serve --app "$(PY) app.py" --cdk $(CDK) --context env=dev --cdk-out $(LOCAL_CDK_OUT) \
+		--port $(PORT) --aws-port $(AWS_PORT) --outputs-file cdk-outputs.local.json \
+		--token-command "make -s token NAME=alice"
 
 # Only the venv: a token never needs the CDK CLI, so it never waits for (or prints) an npm install.
 token: $(STAMPS)/venv ## Print an ID token from the running local cloud: make token NAME=alice [GROUPS=admins]

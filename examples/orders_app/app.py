@@ -45,6 +45,7 @@ class OrdersStack(Stack):
         api = CognitoRestApi(self, "Api", props=CognitoRestApiProps(user_pool=users.user_pool))
         api.add_route("GET", "/orders/{orderId}", handler.function)
         api.add_route("POST", "/orders", handler.function)
+        api.add_route("GET", "/health", handler.function, public=True)
         CfnOutput(self, "ApiUrl", value=api.url)
         CfnOutput(self, "UserPoolClientId", value=users.user_pool_client.user_pool_client_id)
 

@@ -1,7 +1,7 @@
 """The whole local cloud in one object: embedded AWS, deployed templates, functions, gateway, event sources.
 
 The CLI, the end-to-end tests and the benchmarks all start it the same way, so what the tests prove is
-what `make local` serves. Parts start in dependency order and stop in reverse, and closing stops every
+what `cdk-local serve` serves. Parts start in dependency order and stop in reverse, and closing stops every
 thread and process that starting began, even when starting failed half-way.
 """
 
@@ -91,7 +91,7 @@ class LocalCloud:
 
     def _start(self) -> None:
         settings = self.settings
-        gateway_port = claim_port(settings.port, purpose="API gateway", flag="--port", make_variable="PORT")
+        gateway_port = claim_port(settings.port, purpose="API gateway", flag="--port")
         self._gateway_host = f"{LOOPBACK}:{gateway_port}"
         embedded_aws = self._resources.enter_context(EmbeddedAws(settings.aws_port))
         _logger.info("local cloud: embedded AWS (moto server) on %s", embedded_aws.endpoint_url)

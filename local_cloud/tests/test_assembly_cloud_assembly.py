@@ -115,9 +115,7 @@ def test_a_missing_cdk_out_says_to_synthesize(tmp_path: Path, make_directory: bo
     if make_directory:
         cdk_out.mkdir()
 
-    with pytest.raises(
-        CloudAssemblyMissingError, match=r"no manifest\.json\): run `make synth` \(or `cdk synth`\)"
-    ):
+    with pytest.raises(CloudAssemblyMissingError, match=r"no manifest\.json\): run `cdk synth` first"):
         read_cloud_assembly(cdk_out)
 
 
@@ -143,7 +141,7 @@ def test_a_missing_template_names_the_file(tmp_path: Path) -> None:
     (_write_assembly(tmp_path) / "Producer.template.json").unlink()
 
     with pytest.raises(
-        TemplateMissingError, match=r"Producer\.template\.json, which is missing: run `make synth`"
+        TemplateMissingError, match=r"Producer\.template\.json, which is missing: run `cdk synth` again"
     ):
         read_cloud_assembly(tmp_path)
 
@@ -165,7 +163,7 @@ def test_a_missing_asset_directory_means_a_stale_cdk_out(tmp_path: Path) -> None
     asset.rmdir()
 
     with pytest.raises(
-        AssetMissingError, match=r"Handler/Code is missing at .*cdk\.out is stale: run `make synth`"
+        AssetMissingError, match=r"Handler/Code is missing at .*cdk\.out is stale: run `cdk synth` again"
     ):
         read_cloud_assembly(tmp_path)
 

@@ -1,5 +1,6 @@
 """The function host with real worker processes, running the tiny handlers of ``function_code/``."""
 
+import importlib.util
 import json
 import os
 import shutil
@@ -271,6 +272,21 @@ def test_an_import_error_fails_every_invocation(start_host: StartHost) -> None:
         "Unable to import module 'broken_import': No module named 'module_missing_from_the_asset'",
     )
     assert errors == [expected, expected]
+
+
+def test_a_module_of_the_repository_that_the_asset_lacks_fails_to_import_as_in_lambda(
+    start_host: StartHost,
+) -> None:
+    # This process imports it from the checkout (pytest's pythonpath); a function must not, as in Lambda.
+    assert importlib.util.find_spec("serverless_blocks") is not None
+    host = start_host(function_resource("repo-fn", "imports_from_the_repository.handler"))
+
+    error = host.invoke("repo-fn", {}).error
+
+    assert error == FunctionError(
+        "Runtime.ImportModuleError",
+        "Unable to import module 'imports_from_the_repository': No module named 'serverless_blocks'",
+    )
 
 
 def test_an_edit_to_the_code_reaches_the_next_invocation(start_host: StartHost, tmp_path: Path) -> None:

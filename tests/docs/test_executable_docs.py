@@ -8,14 +8,16 @@ run here (a deployment, `make local` itself) carries ``<!-- docs-test: skip reas
 reported as skipped with that reason. How to mark a page: ``markdown_blocks``.
 """
 
+import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from cdk_local_cloud.local_cloud import LocalCloud
-from cdk_local_cloud.serve.cli import SIGN_IN_COMMAND
+from cdk_local_cloud.serve.cli import token_command_for
 from cdk_local_cloud.serve.quickstart import quickstart_text
 from tests.docs.conftest import OUTPUTS_FILE
 from tests.docs.doc_shell import BlockRun, DocShell
@@ -23,7 +25,14 @@ from tests.docs.markdown_blocks import DocBlock, MarkerError, doc_blocks
 from tests.docs.wscat_replay import TranscriptError, parse_transcript, replay
 from tests.work_tree import ROOT
 
-PAGES = ("README.md", "docs/api.md", "docs/realtime.md", "docs/local-cloud.md")
+# What `make local` tells the banner to show (the Makefile's --token-command), and what any other app's shows.
+MAKE_TOKEN_COMMAND = "make -s token NAME=alice"
+QUICKSTART_TOKEN_COMMANDS = {
+    "make local": MAKE_TOKEN_COMMAND,
+    "cdk-local": token_command_for(Path(OUTPUTS_FILE)),
+}
+# The local cloud's README shows another app in a fresh venv: tests/examples/test_local_cloud_install.py runs it.
+PAGES = ("README.md", "docs/api.md", "docs/realtime.md")
 # Generous: a block may sign in (a Python start-up), upload, and wait for the uploads function.
 BLOCK_TIMEOUT_SECONDS = 300
 _LOG_LINES_SHOWN = 30
@@ -123,11 +132,19 @@ def test_the_pages_markers_are_valid_and_most_blocks_run(page: str) -> None:
     assert [block for block in blocks if not block.skip_reason], f"every block of {page} is skipped"
 
 
-def test_the_quickstart_that_make_local_prints_runs_as_pasted(
-    docs_cloud: LocalCloud, docs_work_tree: Path, tmp_path: Path
+def test_make_local_shows_the_make_token_command() -> None:
+    assert f'--token-command "{MAKE_TOKEN_COMMAND}"' in (ROOT / "Makefile").read_text()
+
+
+@pytest.mark.parametrize("started_by", QUICKSTART_TOKEN_COMMANDS)
+def test_the_quickstart_that_the_local_cloud_prints_runs_as_pasted(
+    started_by: str, docs_cloud: LocalCloud, docs_work_tree: Path, tmp_path: Path
 ) -> None:
     banner = quickstart_text(
-        docs_cloud.deployment, docs_cloud.apis, outputs_file=Path(OUTPUTS_FILE), token_command=SIGN_IN_COMMAND
+        docs_cloud.deployment,
+        docs_cloud.apis,
+        outputs_file=Path(OUTPUTS_FILE),
+        token_command=QUICKSTART_TOKEN_COMMANDS[started_by],
     )
     commands = banner.split("Quickstart:\n", 1)[1].strip().splitlines()
     if not shutil.which("aws"):
@@ -135,10 +152,10 @@ def test_the_quickstart_that_make_local_prints_runs_as_pasted(
         assert len(commands) == 3, banner
     session = 'Connected (press CTRL+C to quit)\n> {"action":"ping"}\n< {"type":"pong"}\n'
 
-    run_block(
-        DocBlock(Path("quickstart"), 1, "\n".join(commands) + "\n", transcript=session),
-        _shell(docs_work_tree, tmp_path),
-    )
+    shell = _shell(docs_work_tree, tmp_path)
+    # A team that installed the local cloud has `cdk-local` on its PATH, as this venv has.
+    shell.environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{shell.environment['PATH']}"
+    run_block(DocBlock(Path("quickstart"), 1, "\n".join(commands) + "\n", transcript=session), shell)
 
     if not shutil.which("aws"):
         pytest.skip("the quickstart's `aws ... list-tables` line needs the AWS CLI, which is not installed")

@@ -156,7 +156,7 @@ def test_a_token_from_a_stopped_cloud_is_one_line_saying_to_start_it(tmp_path: P
     assert refused.stdout == ""
     (line,) = refused.stderr.splitlines()
     assert stopped in line
-    assert "make local" in line
+    assert "cdk-local serve" in line
 
 
 def test_a_port_in_use_is_a_clear_error(

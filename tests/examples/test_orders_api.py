@@ -72,6 +72,10 @@ def test_placed_order_belongs_to_the_caller_and_reads_back(orders_api: ModuleTyp
     assert _call(orders_api, "GET", f"/orders/{placed['order_id']}") == (200, placed)
 
 
+def test_the_health_check_answers_with_nothing_about_anyone(orders_api: ModuleType) -> None:
+    assert _call(orders_api, "GET", "/health") == (200, {"status": "ok"})
+
+
 def test_unknown_order_is_404(orders_api: ModuleType) -> None:
     status, body = _call(orders_api, "GET", "/orders/no-such-order")
 

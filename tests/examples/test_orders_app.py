@@ -52,7 +52,9 @@ def test_example_template_is_cfn_lint_clean(template: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("http_method", "path_part"), [("GET", "{orderId}"), ("POST", "orders")])
-def test_both_routes_need_a_cognito_token(template: dict[str, Any], http_method: str, path_part: str) -> None:
+def test_both_order_routes_need_a_cognito_token(
+    template: dict[str, Any], http_method: str, path_part: str
+) -> None:
     resources = Template.from_json(template).find_resources(
         "AWS::ApiGateway::Resource", {"Properties": {"PathPart": path_part}}
     )
@@ -66,6 +68,17 @@ def test_both_routes_need_a_cognito_token(template: dict[str, Any], http_method:
             "AuthorizationType": "COGNITO_USER_POOLS",
             "Integration": Match.object_like({"Type": "AWS_PROXY"}),
         },
+    )
+
+
+def test_the_health_check_is_the_one_public_route(template: dict[str, Any]) -> None:
+    (resource_id,) = Template.from_json(template).find_resources(
+        "AWS::ApiGateway::Resource", {"Properties": {"PathPart": "health"}}
+    )
+
+    Template.from_json(template).has_resource_properties(
+        "AWS::ApiGateway::Method",
+        {"HttpMethod": "GET", "ResourceId": {"Ref": resource_id}, "AuthorizationType": "NONE"},
     )
 
 

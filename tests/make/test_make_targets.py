@@ -110,7 +110,7 @@ def test_token_with_the_cloud_stopped_says_to_start_it(work_tree: Path) -> None:
     assert "Traceback" not in refused.stderr
     ours = [line for line in refused.stderr.splitlines() if not line.startswith("make: ***")]
     assert len(ours) == 1, refused.stderr
-    assert "start it with `make local`" in ours[0]
+    assert "start it with `cdk-local serve`" in ours[0]
 
 
 def test_synth_of_one_environment_lists_only_its_templates(work_tree: Path) -> None:

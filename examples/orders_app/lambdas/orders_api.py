@@ -48,6 +48,12 @@ def get_order(order_id: str) -> Order:
     return Order.model_validate(item)
 
 
+@app.get("/health")
+def health() -> dict[str, str]:
+    """The one public route: a liveness check that reads nothing."""
+    return {"status": "ok"}
+
+
 @app.post("/orders", status_code=201)
 def place_order(new_order: NewOrder) -> Order:
     customer_id = app.current_event.request_context.authorizer.claims["sub"]

@@ -24,7 +24,7 @@ __all__ = ["CloudAssembly", "StackArtifact", "read_cloud_assembly"]
 _STACK = "aws:cloudformation:stack"
 _ASSET_MANIFEST = "cdk:asset-manifest"
 _NESTED_ASSEMBLY = "cdk:cloud-assembly"
-_SYNTHESIZE_AGAIN = "run `make synth` (or `cdk synth`) again"
+_SYNTHESIZE_AGAIN = "run `cdk synth` again (or serve with `--app`, which synthesizes)"
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ def read_cloud_assembly(cdk_out: Path) -> CloudAssembly:
     to do."""
     if not (cdk_out / "manifest.json").is_file():
         raise CloudAssemblyMissingError(
-            f"{cdk_out} holds no synthesized app (no manifest.json): run `make synth` (or `cdk synth`) first."
+            f"{cdk_out} holds no synthesized app (no manifest.json): run `cdk synth` first "
+            "(or serve with `--app`, which synthesizes)."
         )
     stacks: list[StackArtifact] = []
     asset_paths: dict[str, Path] = {}

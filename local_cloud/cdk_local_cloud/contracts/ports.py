@@ -10,16 +10,15 @@ LOOPBACK = "127.0.0.1"
 class PortInUseError(OSError):
     """The port asked for is taken by another process."""
 
-    def __init__(self, port: int, purpose: str, flag: str, make_variable: str | None = None) -> None:
+    def __init__(self, port: int, purpose: str, flag: str) -> None:
         self.port = port
-        with_make = f" (`make local {make_variable}=...`)" if make_variable else ""
         super().__init__(
             f"Port {port} ({purpose}) is already in use on {LOOPBACK}. Stop whatever listens there "
-            f"(`lsof -i :{port}`), or choose another port with {flag}{with_make}."
+            f"(`lsof -i :{port}`), or choose another port with {flag}."
         )
 
 
-def claim_port(port: int, *, purpose: str, flag: str, make_variable: str | None = None) -> int:
+def claim_port(port: int, *, purpose: str, flag: str) -> int:
     """Returns ``port`` if it is free (or a free port if 0), else raises :class:`PortInUseError`.
 
     moto's threaded server waits forever when its bind fails, so the check has to happen before it starts.
@@ -31,5 +30,5 @@ def claim_port(port: int, *, purpose: str, flag: str, make_variable: str | None 
         try:
             probe.bind((LOOPBACK, port))
         except OSError as error:
-            raise PortInUseError(port, purpose, flag, make_variable) from error
+            raise PortInUseError(port, purpose, flag) from error
         return int(probe.getsockname()[1])

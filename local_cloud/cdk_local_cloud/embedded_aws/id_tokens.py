@@ -1,4 +1,4 @@
-"""ID tokens for local users (``make token``): signs a user in to the embedded user pool, creating it if new.
+"""ID tokens for local users (``cdk-local token``): signs a user in to the local pool, creating it if new.
 
 Each call sets a fresh random password and signs in with it, so no password is stored anywhere.
 """

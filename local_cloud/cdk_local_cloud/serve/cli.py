@@ -1,7 +1,8 @@
-"""``cdk-local serve|token``: the local cloud's command line, which `make local` and `make token` run."""
+"""``cdk-local serve|token``: the local cloud's command line."""
 
 import argparse
 import logging
+import shlex
 import signal
 import sys
 import threading
@@ -22,6 +23,7 @@ from cdk_local_cloud.embedded_aws.id_tokens import (
 )
 from cdk_local_cloud.embedded_aws.moto_clients import MotoClients
 from cdk_local_cloud.local_cloud import LocalCloud, LocalCloudSettings
+from cdk_local_cloud.serve.app_synth import AppSynthError, find_cdk_cli, synthesize_app
 from cdk_local_cloud.serve.outputs_file import (
     OutputsFileError,
     local_outputs,
@@ -30,10 +32,10 @@ from cdk_local_cloud.serve.outputs_file import (
 )
 from cdk_local_cloud.serve.quickstart import quickstart_text
 
-__all__ = ["SIGN_IN_COMMAND", "main"]
+__all__ = ["main", "token_command_for"]
 
-# What the banner tells a developer to run for a token (the docs' tests run the banner as pasted).
-SIGN_IN_COMMAND = "make -s token NAME=alice"
+# Where `serve --app` writes the assembly when --cdk-out is not given (the app's own cdk.out stays staged).
+_APP_CDK_OUT = Path(".cdk-local") / "cdk.out"
 # The token command talks to a cloud on this machine: an endpoint that does not answer at once is stopped.
 _TOKEN_CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=5)
 
@@ -43,8 +45,8 @@ class LocalCloudStoppedError(ConnectionError):
 
     def __init__(self, endpoint_url: str) -> None:
         super().__init__(
-            f"No local cloud answers at {endpoint_url}: start it with `make local` (in another terminal), "
-            "then ask again."
+            f"No local cloud answers at {endpoint_url}: start it with `cdk-local serve` "
+            "(in another terminal), then ask again."
         )
 
 
@@ -54,6 +56,7 @@ _EXPECTED_ERRORS = (
     OutputsFileError,
     UserPoolChoiceError,
     LocalCloudStoppedError,
+    AppSynthError,
 )
 
 
@@ -67,9 +70,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def token_command_for(outputs_file: Path) -> str:
+    """What the banner tells a developer to run for a token: this command, for this cloud's outputs file."""
+    return f"cdk-local token --outputs-file {shlex.quote(str(outputs_file))} --user alice"
+
+
+def _assembly(arguments: argparse.Namespace) -> Path:
+    """The assembly to serve: the one given, or the app's, synthesized first (skipped when unchanged)."""
+    if arguments.app is None:
+        return arguments.cdk_out or Path("cdk.out")
+    app_dir = Path.cwd()
+    synthesis = synthesize_app(
+        arguments.app,
+        cdk_out=arguments.cdk_out or _APP_CDK_OUT,
+        app_dir=app_dir,
+        cdk_cli=shlex.split(arguments.cdk) if arguments.cdk else find_cdk_cli(app_dir),
+        context=arguments.context,
+    )
+    if synthesis.reused:
+        print(f"No source changed since the last synth: serving {synthesis.cdk_out} as it is.", flush=True)
+    return synthesis.cdk_out
+
+
 def _serve(arguments: argparse.Namespace) -> int:
     settings = LocalCloudSettings(
-        cdk_out=arguments.cdk_out,
+        cdk_out=_assembly(arguments),
         port=arguments.port,
         aws_port=arguments.aws_port,
         region=arguments.region,
@@ -85,7 +110,7 @@ def _serve(arguments: argparse.Namespace) -> int:
                 cloud.deployment,
                 cloud.apis,
                 outputs_file=arguments.outputs_file,
-                token_command=SIGN_IN_COMMAND,
+                token_command=arguments.token_command or token_command_for(arguments.outputs_file),
             ),
             flush=True,
         )
@@ -123,7 +148,26 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cdk-local", description=__doc__)
     commands = parser.add_subparsers(required=True)
     serve = commands.add_parser("serve", help="Serve a synthesized CDK app on localhost until Ctrl-C.")
-    serve.add_argument("--cdk-out", type=Path, default=Path("cdk.out"), help="the cloud assembly (cdk.out)")
+    serve.add_argument(
+        "--app",
+        help='synthesize this CDK app first (as `cdk --app` takes it, e.g. "python app.py"), unstaged, '
+        "so code edits reload without a synth; skipped when no source changed since the last one",
+    )
+    serve.add_argument(
+        "--cdk-out",
+        type=Path,
+        help=f"the cloud assembly to serve (default: cdk.out), or with --app where to write it "
+        f"(default: {_APP_CDK_OUT})",
+    )
+    serve.add_argument(
+        "--cdk", help="the CDK CLI for --app (default: node_modules/.bin/cdk, else cdk on PATH)"
+    )
+    serve.add_argument(
+        "--context", action="append", default=[], metavar="KEY=VALUE", help="context for --app's synth"
+    )
+    serve.add_argument(
+        "--token-command", help="the sign-in command the banner shows (default: this tool's `token`)"
+    )
     serve.add_argument("--port", type=int, default=4510, help="the API gateway's port (0: any free port)")
     serve.add_argument(
         "--aws-port", type=int, default=4511, help="the embedded AWS's port (0: any free port)"

@@ -47,10 +47,12 @@ def write_outputs_file(path: Path, outputs: Mapping[str, Mapping[str, str]]) -> 
 
 
 def read_local_cloud_entry(path: Path) -> Mapping[str, str]:
-    """The ``LocalCloud`` entry of a running local cloud's outputs file (for `make token` and scripts)."""
+    """The ``LocalCloud`` entry of a running local cloud's outputs file (for `cdk-local token`, scripts)."""
     try:
         return json.loads(path.read_text())[LOCAL_CLOUD_KEY]
     except FileNotFoundError:
-        raise OutputsFileError(f"{path} does not exist: start the local cloud (`make local`).") from None
+        raise OutputsFileError(f"{path} does not exist: start the local cloud (`cdk-local serve`).") from None
     except (ValueError, KeyError, TypeError) as error:
-        raise OutputsFileError(f"{path} is not an outputs file written by `make local` ({error}).") from None
+        raise OutputsFileError(
+            f"{path} is not an outputs file written by `cdk-local serve` ({error})."
+        ) from None

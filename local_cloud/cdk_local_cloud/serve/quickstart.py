@@ -1,4 +1,4 @@
-"""The banner `make local` prints: where everything listens and commands that work as pasted."""
+"""The banner `cdk-local serve` prints: where everything listens and commands that work as pasted."""
 
 from collections.abc import Iterable
 from pathlib import Path
