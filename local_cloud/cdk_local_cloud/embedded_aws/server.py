@@ -74,9 +74,7 @@ class EmbeddedAws:
     _count_lock = threading.Lock()
 
     def __init__(self, port: int = 0) -> None:
-        self.port = claim_port(
-            port, purpose="embedded AWS (moto server)", flag="--aws-port", make_variable="AWS_PORT"
-        )
+        self.port = claim_port(port, purpose="embedded AWS (moto server)", flag="--aws-port")
         self._server = _MotoServerThread(self.port)
         self._saved_environment: dict[str, str | None] = {}
 
