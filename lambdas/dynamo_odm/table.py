@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from boto3.dynamodb.types import TypeDeserializer
+
 from dynamo_odm.batch import batch_get, batch_write
 from dynamo_odm.client import dynamodb_client
 from dynamo_odm.conditions import Attr, ConditionBase, ExpressionSet, all_of
@@ -40,6 +42,7 @@ KeyValues = Mapping[str, Any]
 # Keys read per Query of a bulk delete (about 100 KB of keys, then 40 BatchWriteItem requests): each step
 # takes a second or two, and an interrupted delete keeps every step it completed.
 DELETE_PAGE_SIZE = 1000
+_key_deserializer = TypeDeserializer()
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,20 @@ class Table:
         request.update(expressions.parameters())
         for items in self._all_pages(request):
             yield from (load_item(model_cls, item, self.schema) for item in items)
+
+    def query_keys(
+        self, key_condition: ConditionBase, *, consistent: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """The primary key of every item a key condition selects (``{"pk": ..., "sk": ...}``), as read.
+
+        Only the key attributes travel (a keys-only projection, in DynamoDB's 1 MB pages), so learning
+        *which* items a large partition holds costs a fraction of reading them: what a fan-out needs to
+        split a long list of recipients into batches that others then read and act on.
+        """
+        for keys in self._key_pages(key_condition, filter=None, page_size=None, consistent=consistent):
+            yield from (
+                {name: _key_deserializer.deserialize(value) for name, value in key.items()} for key in keys
+            )
 
     def save(self, model: M, *, condition: ConditionBase | None = None) -> M:
         """Write ``model`` and return what was stored (version bumped, ``before_save`` applied)."""
@@ -392,16 +409,22 @@ class Table:
         return {**request, **expressions.parameters()}
 
     def _key_pages(
-        self, key_condition: ConditionBase, *, filter: ConditionBase | None, page_size: int
+        self,
+        key_condition: ConditionBase,
+        *,
+        filter: ConditionBase | None,
+        page_size: int | None,
+        consistent: bool = True,
     ) -> Iterator[list[RawItem]]:
         expressions = ExpressionSet()
         request: dict[str, Any] = {
             "TableName": self.name,
             "KeyConditionExpression": expressions.condition(key_condition, is_key_condition=True),
             "ProjectionExpression": expressions.projection(self.schema.primary_key),
-            "ConsistentRead": True,
-            "Limit": page_size,
+            "ConsistentRead": consistent,
         }
+        if page_size is not None:
+            request["Limit"] = page_size
         if filter is not None:
             request["FilterExpression"] = expressions.condition(filter)
         request.update(expressions.parameters())
