@@ -157,10 +157,10 @@ fmt: setup ## Format and autofix
 	$(VENV)/bin/ruff check --fix .
 
 openapi: setup ## Regenerate docs/openapi.json from the code
-	cd lambdas && ../$(PY) -m api.openapi ../docs/openapi.json
+	PYTHONPATH=lambdas $(PY) -m tools.openapi_document docs/openapi.json
 
 docs: synth ## Draw docs/architecture.png from the synthesized templates (needs Graphviz: apt-get install graphviz)
-	$(PY) -m docs.diagram --cdk-out $(CDK_OUT) --output docs/architecture.png
+	$(PY) -m cdk_local_cloud.diagram --cdk-out $(CDK_OUT) --output docs/architecture.png
 
 bench: local-synth ## Run the benchmarks; each prints its figures
 	$(PY) bench/cold_import.py

@@ -27,7 +27,7 @@ _per_thread = threading.local()
 
 
 def build_app() -> ThreadSafeRestResolver:
-    """A resolver with every route, error handler and the stack's CORS (what :mod:`api.openapi` documents)."""
+    """A resolver with every route, error handler and the stack's CORS (read by tools/openapi_document.py)."""
     app = ThreadSafeRestResolver(cors=cors_config(settings.cors_allow_origins()))
     for router in ROUTERS:
         app.include_router(router)

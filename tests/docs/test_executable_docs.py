@@ -31,7 +31,8 @@ QUICKSTART_TOKEN_COMMANDS = {
     "make local": MAKE_TOKEN_COMMAND,
     "cdk-local": token_command_for(Path(OUTPUTS_FILE)),
 }
-# The local cloud's README shows another app in a fresh venv: tests/examples/test_local_cloud_install.py runs it.
+# The local cloud's README shows another app in a fresh venv: tests/examples/test_local_cloud_install.py
+# runs it.
 PAGES = ("README.md", "docs/api.md", "docs/realtime.md")
 # Generous: a block may sign in (a Python start-up), upload, and wait for the uploads function.
 BLOCK_TIMEOUT_SECONDS = 300

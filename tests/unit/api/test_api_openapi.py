@@ -2,7 +2,7 @@
 
 import json
 
-from api.openapi import DEFAULT_OUTPUT, render
+from tools.openapi_document import DEFAULT_OUTPUT, render
 
 
 def test_docs_openapi_json_is_up_to_date() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from rest_harness import ROLES, Api, SeededBoard
 
-from api.openapi import generate
+from tools.openapi_document import generate
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ Graphviz, so the drawing needs no Python binding, and the text is what a test ca
 
 from collections.abc import Mapping
 
-from docs.diagram.graph_model import Edge, Graph, Node
-from docs.diagram.references import ResourceId
-from docs.diagram.resource_catalog import Tier
+from cdk_local_cloud.diagram.graph_model import Edge, Graph, Node
+from cdk_local_cloud.diagram.references import ResourceId
+from cdk_local_cloud.diagram.resource_catalog import Tier
 
 __all__ = ["to_dot"]
 

@@ -1,6 +1,6 @@
 """The REST API's OpenAPI document, generated from the routes and schemas.
 
-    python -m api.openapi [path]      # with lambdas/ on sys.path; default path: docs/openapi.json
+    PYTHONPATH=lambdas python -m tools.openapi_document [path]      # default path: docs/openapi.json
 
 Powertools generates paths, parameters and schemas from the code. This module adds what only the API
 knows: the Cognito security scheme, the errors each operation can answer (in place of Powertools'
@@ -23,7 +23,7 @@ __all__ = ["API_TITLE", "API_VERSION", "DEFAULT_OUTPUT", "generate", "main", "re
 
 API_TITLE = "Corkboard API"
 API_VERSION = "1.0.0"
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
 
 _SCHEME = "cognito"
 _ERROR_SCHEMA = "Error"

@@ -9,11 +9,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import product
+from pathlib import Path
 from typing import Any
 
-from docs.diagram.iam_access import access_label
-from docs.diagram.references import ReferenceResolver, ResourceId, Template
-from docs.diagram.resource_catalog import (
+from cdk_local_cloud.assembly.cloud_assembly import read_cloud_assembly
+from cdk_local_cloud.diagram.iam_access import access_label
+from cdk_local_cloud.diagram.references import ReferenceResolver, ResourceId, Template
+from cdk_local_cloud.diagram.resource_catalog import (
     GLUE_RULES,
     NODE_STYLES,
     PASS_THROUGH,
@@ -22,7 +24,7 @@ from docs.diagram.resource_catalog import (
     RouteCount,
 )
 
-__all__ = ["Edge", "Graph", "Node", "build_graph"]
+__all__ = ["Edge", "Graph", "Node", "build_graph", "stack_templates"]
 
 # CDK appends an 8-character hash to logical ids; the readable part is what the author named.
 _CDK_HASH = re.compile(r"(?<=.)[0-9A-F]{8}$")
@@ -66,6 +68,11 @@ class Graph:
 
     def nodes_in(self, stack: str) -> tuple[Node, ...]:
         return tuple(node for node in self.nodes if node.id.stack == stack)
+
+
+def stack_templates(cdk_out: Path) -> dict[str, Template]:
+    """Each stack's template by its stack name, read as the local cloud reads an assembly to deploy it."""
+    return {stack.name: stack.template for stack in read_cloud_assembly(cdk_out).stacks}
 
 
 def build_graph(templates: Mapping[str, Template]) -> Graph:

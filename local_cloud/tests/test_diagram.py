@@ -11,17 +11,17 @@ from typing import Any
 
 import pytest
 
-from docs.diagram import (
-    CloudAssemblyNotFoundError,
+from cdk_local_cloud.assembly import AssemblyError
+from cdk_local_cloud.diagram import (
     GraphvizError,
     ResourceId,
     UnresolvedReferenceError,
     build_graph,
-    load_stack_templates,
+    stack_templates,
     to_dot,
     write_png,
 )
-from docs.diagram.iam_access import access_label
+from cdk_local_cloud.diagram.iam_access import access_label
 
 DATA, API = "Shop-Data", "Shop-Api"
 TABLE = ResourceId(DATA, "OrdersTable1A2B3C4D")
@@ -199,7 +199,7 @@ def test_reference_to_a_stack_that_was_not_synthesized_names_the_missing_output(
     templates = _templates()
     del templates[DATA]
 
-    with pytest.raises(UnresolvedReferenceError, match=r"output TableName of stack Shop-Data.*make synth"):
+    with pytest.raises(UnresolvedReferenceError, match=r"output TableName of stack Shop-Data.*cdk synth"):
         build_graph(templates)
 
 
@@ -230,26 +230,49 @@ def test_access_label_summarises_iam_actions(actions: list[str], label: str) -> 
     assert access_label(actions) == label
 
 
-def test_templates_come_from_the_manifest_not_from_stray_files(tmp_path: Path) -> None:
-    (tmp_path / "Shop-Api.template.json").write_text(json.dumps({"Resources": {}}), encoding="utf-8")
-    (tmp_path / "Old-Prod.template.json").write_text(json.dumps({"Resources": {"X": {}}}), encoding="utf-8")
-    manifest = {
-        "artifacts": {
-            "Shop-Api": {
-                "type": "aws:cloudformation:stack",
-                "properties": {"templateFile": "Shop-Api.template.json"},
-            },
-            "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}},
-        }
-    }
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+def _write_assembly(directory: Path, artifacts: dict[str, Any]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "manifest.json").write_text(json.dumps({"artifacts": artifacts}), encoding="utf-8")
 
-    assert load_stack_templates(tmp_path) == {"Shop-Api": {"Resources": {}}}
+
+def _stack_artifact(template_file: str) -> dict[str, Any]:
+    return {"type": "aws:cloudformation:stack", "properties": {"templateFile": template_file}}
+
+
+def test_templates_come_from_the_manifest_not_from_stray_files(tmp_path: Path) -> None:
+    api = {"Resources": {"RestApi": _resource("AWS::ApiGateway::RestApi")}}
+    (tmp_path / "Shop-Api.template.json").write_text(json.dumps(api), encoding="utf-8")
+    (tmp_path / "Old-Prod.template.json").write_text(json.dumps({"Resources": {"X": {}}}), encoding="utf-8")
+    _write_assembly(
+        tmp_path,
+        {
+            "Shop-Api": _stack_artifact("Shop-Api.template.json"),
+            "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}},
+        },
+    )
+
+    assert stack_templates(tmp_path) == {"Shop-Api": api}
+
+
+def test_the_stacks_of_a_stage_s_nested_assembly_are_drawn_too(tmp_path: Path) -> None:
+    nested = tmp_path / "assembly-Prod"
+    _write_assembly(nested, {"Prod-Shop-Data": _stack_artifact("Prod-Shop-Data.template.json")})
+    table = {"Resources": {"Orders": _resource("AWS::DynamoDB::Table")}}
+    (nested / "Prod-Shop-Data.template.json").write_text(json.dumps(table), encoding="utf-8")
+    _write_assembly(
+        tmp_path,
+        {"Prod": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Prod"}}},
+    )
+
+    templates = stack_templates(tmp_path)
+
+    assert templates == {"Prod-Shop-Data": table}
+    assert ResourceId("Prod-Shop-Data", "Orders") in {node.id for node in build_graph(templates).nodes}
 
 
 def test_missing_cloud_assembly_tells_the_user_to_synthesize(tmp_path: Path) -> None:
-    with pytest.raises(CloudAssemblyNotFoundError, match="make synth"):
-        load_stack_templates(tmp_path)
+    with pytest.raises(AssemblyError, match="run `cdk synth` first"):
+        stack_templates(tmp_path)
 
 
 def test_missing_graphviz_tells_the_user_how_to_install_it(

@@ -36,7 +36,7 @@ class UnresolvedReferenceError(LookupError):
     def __init__(self, stack: str, reference: str) -> None:
         super().__init__(
             f"{stack} refers to {reference}, which none of the loaded templates provides; "
-            "synthesize every stack of the app (make synth) before drawing the diagram."
+            "synthesize every stack of the app (cdk synth) before drawing the diagram."
         )
 
 

@@ -38,5 +38,6 @@ def write_png(dot_text: str, output: Path) -> None:
     if result.returncode != 0:
         raise GraphvizError(
             f"dot failed with exit code {result.returncode}: {result.stderr.strip()}; "
-            "the DOT text comes from docs/diagram/dot_language.py, so report the templates that caused it."
+            "the DOT text comes from cdk_local_cloud/diagram/dot_language.py: "
+            "report the templates that caused it."
         )

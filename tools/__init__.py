@@ -1,0 +1,1 @@
+"""Build-time generators: documents made from the code, kept outside the Lambda asset and outside docs/."""
