@@ -102,10 +102,13 @@ StartMapping = Callable[..., EventSources]
 def start_mapping(
     moto_endpoint: str, tmp_path: Path, table: StreamTable, invoker: FakeInvoker
 ) -> Iterator[StartMapping]:
-    """Starts event sources for one mapping on ``table``; keyword arguments are its template properties."""
+    """Starts event sources for one mapping on ``table``; keyword arguments are its template properties
+    (but the pollers' idle waits: ``poll_interval`` the first, ``idle_poll_interval`` the longest)."""
     started: list[EventSources] = []
 
-    def start(**properties: Any) -> EventSources:
+    def start(
+        *, poll_interval: float = 0.05, idle_poll_interval: float = 0.2, **properties: Any
+    ) -> EventSources:
         mapping = resource(
             "Mapping",
             MAPPING_TYPE,
@@ -114,7 +117,11 @@ def start_mapping(
         )
         deployment = build_deployment(moto_endpoint, tmp_path, function_resource(FUNCTION), mapping)
         sources = EventSources(
-            deployment, invoker, poll_interval=0.05, idle_poll_interval=0.2, retry_delay=0.05
+            deployment,
+            invoker,
+            poll_interval=poll_interval,
+            idle_poll_interval=idle_poll_interval,
+            retry_delay=0.05,
         )
         sources.start()
         started.append(sources)
@@ -152,6 +159,20 @@ def test_records_reach_the_function_in_lambdas_dynamodb_event_format(
     assert int(insert["dynamodb"]["SequenceNumber"]) < int(remove["dynamodb"]["SequenceNumber"])
     for event in invoker.events(FUNCTION):
         DynamoDBStreamModel.model_validate(event)
+
+
+def test_an_idle_poller_is_woken_by_a_write_instead_of_waiting_out_its_back_off(
+    start_mapping: StartMapping, table: StreamTable, invoker: FakeInvoker
+) -> None:
+    """The embedded AWS tells the stream's pollers of each new record: with idle waits of an hour, writes
+    still reach the function, each while its poller waits (and closing still stops the poller at once)."""
+    start_mapping(poll_interval=3600, idle_poll_interval=3600)
+    table.put("TASK#1")
+    wait_until(lambda: delivered_keys(invoker) == ["TASK#1"], "the record written while the poller waits")
+    table.put("TASK#2")
+
+    wait_until(lambda: "TASK#2" in delivered_keys(invoker), "the record written once it waits again")
+    assert delivered_keys(invoker) == ["TASK#1", "TASK#2"]
 
 
 def test_failed_writes_neither_stop_the_stream_nor_leave_records_of_their_own(

@@ -3,7 +3,8 @@
 S3 requests from a browser get the CORS answers of their bucket's rules
 (:mod:`cdk_local_cloud.embedded_aws.s3_cors`), and a
 copy pinned to its source's ETag is refused when the ETag differs
-(:mod:`cdk_local_cloud.embedded_aws.s3_copy_preconditions`).
+(:mod:`cdk_local_cloud.embedded_aws.s3_copy_preconditions`). Stream pollers hear of each new stream record
+at once (:mod:`cdk_local_cloud.embedded_aws.stream_write_notices`).
 """
 
 import logging
@@ -20,6 +21,7 @@ from cdk_local_cloud.contracts.ports import LOOPBACK, claim_port
 from cdk_local_cloud.embedded_aws.dynamodb_transactions import install_in_place_rollback
 from cdk_local_cloud.embedded_aws.s3_copy_preconditions import install_copy_source_preconditions
 from cdk_local_cloud.embedded_aws.s3_cors import S3CorsMiddleware
+from cdk_local_cloud.embedded_aws.stream_write_notices import install_stream_write_notices
 
 __all__ = ["FAKE_ACCOUNT_ID", "FAKE_CREDENTIALS", "EmbeddedAws"]
 
@@ -88,6 +90,7 @@ class EmbeddedAws:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         install_in_place_rollback()
         install_copy_source_preconditions()
+        install_stream_write_notices()
         self._server.start()
         with EmbeddedAws._count_lock:
             EmbeddedAws._running += 1

@@ -53,7 +53,9 @@ class EventSources:
     ``poll_interval`` is how often a stream shard or the S3 event queue is read when nothing came.
     A stream shard that stays quiet is read less and less often, down to once per ``idle_poll_interval``:
     moto keeps every shard iterator that it hands out, about 3 KB per read (measured: some 50 MB an hour
-    for a shard read every 0.2 s, 12 MB once a second). ``retry_delay`` is the wait before a failed
+    for a shard read every 0.2 s, 12 MB once a second). A write does not wait for that read: the embedded
+    AWS wakes the stream's pollers as it adds the record
+    (:mod:`cdk_local_cloud.embedded_aws.stream_write_notices`). ``retry_delay`` is the wait before a failed
     delivery's first retry (it doubles per retry, up to 32x); Lambda itself waits much longer between
     asynchronous retries (1 and 2 minutes).
     """

@@ -2,7 +2,9 @@
 
 Like Lambda, each shard has its own poller (records of a shard are delivered in order, shards in parallel),
 and a child shard is read only once its parent is finished. Within a shard, records pass the mapping's
-filters, then gather into a batch until ``BatchSize`` or ``MaximumBatchingWindowInSeconds`` is reached.
+filters, then gather into a batch until ``BatchSize`` or ``MaximumBatchingWindowInSeconds`` is reached. An
+idle poller reads again as soon as moto adds a record to its stream
+(:mod:`cdk_local_cloud.embedded_aws.stream_write_notices`), not after its back-off.
 """
 
 import logging
@@ -12,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from cdk_local_cloud.contracts.invocation import FunctionInvoker
+from cdk_local_cloud.embedded_aws.stream_write_notices import stop_watching_stream, watch_stream
 from cdk_local_cloud.events.delivery.destinations import DestinationSender
 from cdk_local_cloud.events.polling_thread import PollingPace, PollingThread, StepOutcome
 from cdk_local_cloud.events.streams.batch_delivery import BatchDelivery
@@ -90,7 +93,8 @@ class StreamMapping:
         self._client = streams_client
         self._pace = pace
         self._lock = threading.Lock()
-        self._threads: dict[str, tuple[PollingThread, threading.Event]] = {}
+        self._threads: dict[str, PollingThread] = {}
+        self._wake_ups: dict[str, threading.Event] = {}
         self._closed = False
 
     def start(self) -> None:
@@ -115,11 +119,11 @@ class StreamMapping:
         """Stops every shard poller, after the invocation it may be waiting for."""
         with self._lock:
             self._closed = True
-            threads = list(self._threads.values())
-        for _, stopping in threads:
-            stopping.set()
-        for thread, _ in threads:
-            thread.join()
+            shard_ids = list(self._threads)
+        for shard_id in shard_ids:
+            self._stop_shard(shard_id)
+        for shard_id in shard_ids:
+            self._threads[shard_id].join()
 
     def _shards(self) -> Iterator[Mapping[str, Any]]:
         request: dict[str, str] = {"StreamArn": self._config.stream_arn}
@@ -133,6 +137,7 @@ class StreamMapping:
 
     def _start_shard(self, shard_id: str, iterator_type: str) -> None:
         stopping = threading.Event()
+        wake_up = threading.Event()
         reader = ShardReader(self._client, self._config.stream_arn, shard_id, iterator_type)
         delivery = BatchDelivery(self._config, self._invoker, self._sender, shard_id, stopping)
         poller = _ShardPoller(self._config, reader, delivery, self._start_children)
@@ -141,16 +146,23 @@ class StreamMapping:
             poller.step,
             self._pace,
             stopping,
+            wake_up=wake_up,
         )
         with self._lock:
             if self._closed or shard_id in self._threads:
                 return
-            self._threads[shard_id] = (thread, stopping)
+            self._threads[shard_id] = thread
+            self._wake_ups[shard_id] = wake_up
+        watch_stream(self._config.stream_arn, wake_up)
         thread.start()
+
+    def _stop_shard(self, shard_id: str) -> None:
+        self._threads[shard_id].stop()
+        stop_watching_stream(self._config.stream_arn, self._wake_ups[shard_id])
 
     def _start_children(self, parent_shard_id: str) -> None:
         """Called by a shard's poller once it read its closed shard to the end."""
-        self._threads[parent_shard_id][1].set()
+        self._stop_shard(parent_shard_id)
         for shard in self._shards():
             if shard.get("ParentShardId") == parent_shard_id:
                 self._start_shard(shard["ShardId"], "TRIM_HORIZON")
