@@ -130,6 +130,10 @@ class RealtimeStack(Stack):
                 table=data.main_table,
                 handler=self.broadcaster.invocable,
                 filters=(_board_item_filter(),),
+                # A board change goes out as soon as Lambda reads it: a batching window would hold every
+                # change up to its length. Lambda reads a shard four times a second, so a burst of changes
+                # still comes in one batch.
+                max_batching_window=Duration.seconds(0),
                 encryption_key=data.encryption_key,
             ),
         )

@@ -101,6 +101,12 @@ def test_broadcaster_sees_only_board_items_and_reports_partial_failures(realtime
     assert prefixes == [{"prefix": prefix} for prefix in BROADCAST_SORT_KEY_PREFIXES]
 
 
+def test_board_changes_reach_the_broadcaster_without_a_batching_window(realtime_template: Template) -> None:
+    """A window holds every change up to its length before any subscriber hears of it."""
+    (mapping,) = realtime_template.find_resources("AWS::Lambda::EventSourceMapping").values()
+    assert mapping["Properties"].get("MaximumBatchingWindowInSeconds", 0) == 0
+
+
 @pytest.mark.parametrize(
     ("handler", "methods"),
     [("ws.actions.handler", ["POST"]), ("streams.broadcaster.handler", ["POST", "DELETE"])],
