@@ -1,4 +1,10 @@
-"""Fan-out through the local cloud: from one PATCH of a task until the last of N WebSocket clients has it.
+"""Event latency through the local cloud: a write until its stream's function runs, and a PATCH until the last
+of N WebSocket clients has its event.
+
+First, with nothing else going on, single writes to a task item each wait until the poller is as idle as it
+gets (longer than its longest idle wait); the time from sending each write until the function host is asked to
+run the stream's function with that write's record gives the first-event latency (p50 and max; the first write
+is a warm-up).
 
 The board's owner opens N real WebSocket connections (the websockets library) and subscribes each to one
 board; then one ``PATCH /boards/{boardId}/tasks/{taskId}`` changes a task. The event travels the whole local
@@ -9,7 +15,8 @@ this process beside the gateway, so the figures include their competition for th
 figures only; exits 1 if an event went missing.
 
 Run: `make bench`, or `make local-synth` once and then
-`.venv/bin/python bench/local_fanout.py [--clients 200] [--rounds 3] [--cdk-out .local/cdk.out]`.
+`.venv/bin/python bench/local_fanout.py [--clients 200] [--rounds 3] [--writes 10] [--cdk-out DIR]`
+(default DIR: .local/cdk.out).
 """
 
 import argparse
@@ -17,24 +24,30 @@ import asyncio
 import json
 import statistics
 import sys
+import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from local_cloud_session import BenchmarkError, LocalCloudSession, add_cdk_out_argument, local_cloud_session
 from websockets.asyncio.client import ClientConnection, connect
 
-from corkboard.table_design import ENV_CONNECTIONS_TABLE_NAME
+from cdk_local_cloud.contracts.invocation import FunctionInvoker, InvocationResult
+from corkboard.models import Task
+from corkboard.table_design import ENV_CONNECTIONS_TABLE_NAME, ENV_TABLE_NAME, PARTITION_KEY, SORT_KEY
 
 # Generous: the first socket pays the cold starts of the authorizer, $connect and subscribe functions.
 SUBSCRIBE_TIMEOUT_SECONDS = 60
 # $disconnect runs after each socket has closed; the cloud stops cleanly only once they have all run.
 DISCONNECT_TIMEOUT_SECONDS = 120
 DISCONNECT_POLL_SECONDS = 0.5
-# The first round pays the broadcaster's cold start and the stream poller's idle back-off.
+# Generous: the first round pays the broadcaster's first fan-out.
 EVENT_TIMEOUT_SECONDS = 60
+# Longer than any idle wait of the stream poller, so that each measured write finds it as idle as it gets.
+IDLE_PAUSE_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,79 @@ class Round:
             for name, seconds in (("first", first), ("median", median), ("last", self.last))
         )
         return f"  {label:<8} {figures}   arrived {len(self.arrivals)}/{self.clients}"
+
+
+class StreamInvocationProbe:
+    """Wraps the function host's ``invoke`` and notes when a stream record whose new image has a marked title
+    is first handed to a function (the moment the stream's poller delivers it, before the function runs)."""
+
+    def __init__(self, host: FunctionInvoker) -> None:
+        self._host_invoke = host.invoke
+        self._seen: dict[str, float] = {}
+        self._changed = threading.Condition()
+
+    def invoke(self, function: str, event: Any) -> InvocationResult:
+        titles = (
+            [_new_title(record) for record in event.get("Records", [])] if isinstance(event, Mapping) else []
+        )
+        now = time.perf_counter()
+        with self._changed:
+            for title in titles:
+                if title is not None:
+                    self._seen.setdefault(title, now)
+            self._changed.notify_all()
+        return self._host_invoke(function, event)
+
+    def delivered_at(self, title: str, timeout: float) -> float:
+        with self._changed:
+            if not self._changed.wait_for(lambda: title in self._seen, timeout):
+                raise BenchmarkError(f"No stream record of the write titled {title!r} within {timeout} s.")
+            return self._seen[title]
+
+
+def _new_title(record: Any) -> str | None:
+    image = record.get("dynamodb", {}).get("NewImage", {}) if isinstance(record, Mapping) else {}
+    return image.get("title", {}).get("S")
+
+
+@contextmanager
+def stream_invocation_probe(session: LocalCloudSession) -> Iterator[StreamInvocationProbe]:
+    """The probe, in place of the host's ``invoke`` (the event sources look it up on every delivery)."""
+    host = session.cloud.functions
+    if host is None:
+        raise BenchmarkError("The local cloud has no function host: it did not start.")
+    probe = StreamInvocationProbe(host)
+    host.invoke = probe.invoke  # type: ignore[method-assign]
+    try:
+        yield probe
+    finally:
+        del host.invoke
+
+
+def first_event_latencies(session: LocalCloudSession, task: Mapping[str, Any], writes: int) -> list[float]:
+    """Seconds from sending each idle write of ``task``'s title until its stream's function is invoked with
+    it; one unmeasured warm-up write comes first."""
+    dynamodb = session.aws.client("dynamodb")
+    table = session.table_named_by(ENV_TABLE_NAME)
+    key = Task.item_layout().render_keys(
+        {"board_id": task["boardId"], "task_id": task["taskId"]}, (PARTITION_KEY, SORT_KEY)
+    )
+    latencies = []
+    with stream_invocation_probe(session) as probe:
+        for number in range(writes + 1):
+            time.sleep(IDLE_PAUSE_SECONDS)
+            title = f"first event {number} {uuid.uuid4()}"
+            sent_at = time.perf_counter()
+            dynamodb.update_item(
+                TableName=table,
+                Key={name: {"S": value} for name, value in key.items()},
+                UpdateExpression="SET title = :title",
+                ExpressionAttributeValues={":title": {"S": title}},
+            )
+            delivered_at = probe.delivered_at(title, EVENT_TIMEOUT_SECONDS)
+            if number:
+                latencies.append(delivered_at - sent_at)
+    return latencies
 
 
 async def subscribed_socket(session: LocalCloudSession, board_id: str) -> ClientConnection:
@@ -134,9 +220,8 @@ def wait_until_disconnected(session: LocalCloudSession) -> None:
         time.sleep(DISCONNECT_POLL_SECONDS)
 
 
-async def measure(session: LocalCloudSession, clients: int, rounds: int) -> list[Round]:
-    board_id = session.call("POST", "/boards", {"name": "Fan-out"})["boardId"]
-    task = session.call("POST", f"/boards/{board_id}/tasks", {"title": "Fan-out"})
+async def measure(session: LocalCloudSession, task: dict[str, Any], clients: int, rounds: int) -> list[Round]:
+    board_id = task["boardId"]
     results = []
     try:
         async with subscribed_sockets(session, board_id, clients) as sockets:
@@ -148,8 +233,17 @@ async def measure(session: LocalCloudSession, clients: int, rounds: int) -> list
     return results
 
 
+def print_first_events(latencies: list[float]) -> None:
+    python = sys.version.split()[0]
+    print(f"first event, idle: a DynamoDB write until its stream's function is invoked (Python {python})")
+    print(
+        f"  p50 {statistics.median(latencies) * 1000:6.0f} ms   max {max(latencies) * 1000:6.0f} ms   "
+        f"{len(latencies)} writes, each after {IDLE_PAUSE_SECONDS:.0f} s idle"
+    )
+
+
 def print_rounds(results: list[Round], clients: int) -> None:
-    print(f"one PATCH to {clients} subscribed WebSocket clients (Python {sys.version.split()[0]})")
+    print(f"one PATCH to {clients} subscribed WebSocket clients")
     for number, result in enumerate(results, start=1):
         print(result.line(f"round {number}"))
     complete = [result for result in results if result.complete]
@@ -164,9 +258,13 @@ def main() -> None:
     add_cdk_out_argument(parser)
     parser.add_argument("--clients", type=int, default=200, help="WebSocket clients subscribed to the board")
     parser.add_argument("--rounds", type=int, default=3, help="PATCHes, one at a time; the best is shown")
+    parser.add_argument("--writes", type=int, default=10, help="idle writes timed until their function runs")
     args = parser.parse_args()
     with local_cloud_session(args.cdk_out, user="bench-owner") as session:
-        results = asyncio.run(measure(session, args.clients, args.rounds))
+        board_id = session.call("POST", "/boards", {"name": "Fan-out"})["boardId"]
+        task = session.call("POST", f"/boards/{board_id}/tasks", {"title": "Fan-out"})
+        print_first_events(first_event_latencies(session, task, args.writes))
+        results = asyncio.run(measure(session, task, args.clients, args.rounds))
         print_rounds(results, args.clients)
     if not all(result.complete for result in results):
         raise SystemExit("Some clients never had their event: see the rounds above.")
