@@ -58,9 +58,12 @@ ContentType = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 
 
 class ApiModel(BaseModel):
-    """camelCase on the wire, snake_case in Python."""
+    """camelCase on the wire, snake_case in Python; validators built on first use (``defer_build``), so a
+    cold start builds only the schemas of the route it serves."""
 
-    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True, defer_build=True
+    )
 
 
 class ResponseModel(ApiModel):

@@ -86,7 +86,8 @@ class Model(BaseModel):
     it can stamp fields or refuse the write by raising. ``after_load`` runs after every read.
     """
 
-    model_config = ConfigDict(validate_assignment=True)
+    # Validators are built on first use: a cold start then builds only the models its request touches.
+    model_config = ConfigDict(validate_assignment=True, defer_build=True)
 
     __item_layout__: ClassVar[ItemLayout | None] = None
 
