@@ -210,6 +210,21 @@ class ConnectionsRepository:
         """
         return list(self._table.query_all(Subscriber, self._board_subscribers(board_id), consistent=True))
 
+    def subscriber_ids_of(self, board_id: str) -> list[str]:
+        """The connections subscribed to the board now, by id only: a consistent read of the keys alone,
+        for splitting a large board into batches that others read (:meth:`subscribers_among`)."""
+        prefix = Subscriber.key_prefix(CONNECTIONS_SORT_KEY)
+        return [
+            str(key[CONNECTIONS_SORT_KEY]).removeprefix(prefix)
+            for key in self._table.query_keys(self._board_subscribers(board_id), consistent=True)
+        ]
+
+    def subscribers_among(self, board_id: str, connection_ids: Sequence[str]) -> list[Subscriber]:
+        """Which of these connections are subscribed to the board now, read consistently (as subscribers_of
+        reads them), so a subscription ended since the ids were read is left out."""
+        keys = [{"board_id": board_id, "connection_id": connection_id} for connection_id in connection_ids]
+        return self._table.batch_get(Subscriber, keys, consistent=True)
+
     def end_subscriptions_of(
         self, board_id: str, user_id: str, *, together_with: WriteOp[Any], farewell: str
     ) -> int:

@@ -12,6 +12,8 @@ without an environment) and keeps the Powertools parameters utility off the cold
 - ``USER_POOL_ID``, ``USER_POOL_CLIENT_ID``: whose ID tokens the WebSocket authorizer accepts.
 - ``JWKS_URL`` (optional): where the authorizer fetches the pool's keys, if not from Cognito itself.
 - ``FANOUT_CONCURRENCY`` (optional, default :data:`DEFAULT_FANOUT_CONCURRENCY`): posts in flight at once.
+- ``FANOUT_QUEUE_URL`` (optional): the FIFO queue of subscriber batches for the sender functions
+  (:mod:`corkboard.fanout_queue`); unset, the broadcaster posts to every subscriber itself.
 - ``ATTACHMENTS_BUCKET_NAME``: the bucket attachments are uploaded to.
 - ``ATTACHMENT_MAX_BYTES`` (optional, default :data:`DEFAULT_ATTACHMENT_MAX_BYTES`): the largest file.
 - ``CORS_ALLOW_ORIGINS`` (optional): comma-separated browser origins the REST function answers with CORS
@@ -27,6 +29,7 @@ from corkboard.table_design import (
     ENV_CORS_ALLOW_ORIGINS,
     ENV_CURSOR_SECRET_ARN,
     ENV_FANOUT_CONCURRENCY,
+    ENV_FANOUT_QUEUE_URL,
     ENV_JWKS_URL,
     ENV_TABLE_NAME,
     ENV_USER_POOL_CLIENT_ID,
@@ -46,6 +49,7 @@ __all__ = [
     "cors_allow_origins",
     "cursor_key",
     "fanout_concurrency",
+    "fanout_queue_url",
     "jwks_url",
     "table_name",
     "user_pool_client_id",
@@ -114,6 +118,10 @@ def jwks_url() -> str | None:
 
 def fanout_concurrency() -> int:
     return _positive_int(ENV_FANOUT_CONCURRENCY, DEFAULT_FANOUT_CONCURRENCY)
+
+
+def fanout_queue_url() -> str | None:
+    return os.environ.get(ENV_FANOUT_QUEUE_URL) or None
 
 
 def attachments_bucket_name() -> str:

@@ -18,6 +18,7 @@ __all__ = [
     "ENV_CORS_ALLOW_ORIGINS",
     "ENV_CURSOR_SECRET_ARN",
     "ENV_FANOUT_CONCURRENCY",
+    "ENV_FANOUT_QUEUE_URL",
     "ENV_IDEMPOTENCY_TABLE_NAME",
     "ENV_JWKS_URL",
     "ENV_TABLE_NAME",
@@ -83,6 +84,9 @@ ENV_USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
 ENV_JWKS_URL = "JWKS_URL"
 # Optional: how many connections the broadcaster posts to at once (default: corkboard.settings).
 ENV_FANOUT_CONCURRENCY = "FANOUT_CONCURRENCY"
+# Optional: the FIFO queue the broadcaster puts batches of subscribers on for the sender functions; unset,
+# the broadcaster posts to every subscriber itself.
+ENV_FANOUT_QUEUE_URL = "FANOUT_QUEUE_URL"
 # Attachments (S3): the bucket, the largest upload accepted, and how long presigned URLs live.
 ENV_ATTACHMENTS_BUCKET_NAME = "ATTACHMENTS_BUCKET_NAME"
 ENV_ATTACHMENT_MAX_BYTES = "ATTACHMENT_MAX_BYTES"

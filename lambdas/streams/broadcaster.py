@@ -1,7 +1,8 @@
 """The main table's stream to the boards' WebSocket subscribers. Entry point: ``streams.broadcaster.handler``.
 
 Each record becomes at most one event (:mod:`corkboard.events`), posted to every subscriber of its board
-(:mod:`corkboard.services.broadcasts`). A post that fails is that connection's affair and never fails the
+(:mod:`corkboard.services.broadcasts`), or, with ``FANOUT_QUEUE_URL`` set, queued in batches that the sender
+functions post (:mod:`streams.sender`). A post that fails is that connection's affair and never fails the
 record; a record fails when it cannot be read or when its board's subscribers cannot be. Powertools'
 ``BatchProcessor`` turns failed records into the ``batchItemFailures`` answer (the event source mapping
 sets ReportBatchItemFailures): Lambda resumes the shard from the first failed record, retries, and at
@@ -55,4 +56,4 @@ def _broadcast(processor: BatchProcessor, record: DynamoDBRecord) -> None:
         raise EarlierRecordFailedError(record.dynamodb.sequence_number if record.dynamodb else None)
     event = event_from_record(record)
     if event is not None:
-        broadcasts.publish(event)
+        broadcasts.publish(event, event_id=record.event_id)

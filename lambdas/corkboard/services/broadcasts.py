@@ -20,10 +20,18 @@ without knowing. The connections that a removal or deletion unsubscribed are owe
 (``member.removed``, ``board.deleted``): it is posted to them once, as a courtesy, and any failure is
 only logged.
 
+**Sharded** (``FANOUT_QUEUE_URL`` set): :func:`publish` reads only the subscribers' ids and queues them in
+batches (:mod:`corkboard.fanout_queue`); the sender functions call :func:`deliver` for each batch, which
+reads those subscribers again, consistently, and posts as above. A subscription ended while its batch
+waited in the queue is therefore not posted to, and each failure is counted from the subscriber as it is
+then (the FIFO queue gives a connection's batches to one sender at a time, so two counts never race).
+
 Example:
-    >>> broadcasts.publish(event)   # Broadcast, or SubscribersUnreadableError
+    >>> broadcasts.publish(event, event_id=record.event_id)  # Broadcast or Queued; SubscribersUnreadableError
+    >>> broadcasts.deliver(batch)                             # in a sender: FanoutReport
 """
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -32,11 +40,20 @@ from corkboard import settings
 from corkboard.connections import Subscriber
 from corkboard.events import BoardEvent, EventType
 from corkboard.fanout import FanoutReport, fan_out
+from corkboard.fanout_queue import FanoutBatch, batches_of
 from corkboard.management_api import ConnectionGoneError, PostTimedOutError, encode_frame
 from corkboard.observability import logger, tracer
-from corkboard.services.store import connections, management_api
+from corkboard.services.store import connections, fanout_queue, management_api
 
-__all__ = ["FAILED_POSTS_BEFORE_CLOSING", "Broadcast", "SubscribersUnreadableError", "publish"]
+__all__ = [
+    "FAILED_POSTS_BEFORE_CLOSING",
+    "BatchSubscribersUnreadableError",
+    "Broadcast",
+    "Queued",
+    "SubscribersUnreadableError",
+    "deliver",
+    "publish",
+]
 
 FAILED_POSTS_BEFORE_CLOSING = 3
 
@@ -51,6 +68,17 @@ class SubscribersUnreadableError(RuntimeError):
         )
 
 
+class BatchSubscribersUnreadableError(RuntimeError):
+    """Which of a queued batch's connections still subscribe could not be read, so none was posted to."""
+
+    def __init__(self, batch: FanoutBatch) -> None:
+        super().__init__(
+            f"The subscriptions of {len(batch.connection_ids)} connection(s) to board {batch.board_id} could "
+            "not be read, so their batch was posted to nobody. SQS receives it again after the queue's "
+            "visibility timeout, then moves it to the dead-letter queue."
+        )
+
+
 @dataclass(frozen=True)
 class Broadcast:
     """What became of one event: the posts to the subscribers, and the courtesy posts to the unsubscribed."""
@@ -59,9 +87,21 @@ class Broadcast:
     farewells: FanoutReport
 
 
+@dataclass(frozen=True)
+class Queued:
+    """What became of one event on the sharded path: the batches queued for the senders, and their size."""
+
+    batches: int
+    subscribers: int
+    farewells: int
+
+
 @tracer.capture_method
-def publish(event: BoardEvent) -> Broadcast:
-    """Post the event to the board's current subscribers and to whoever it unsubscribed."""
+def publish(event: BoardEvent, *, event_id: str | None = None) -> Broadcast | Queued:
+    """Post the event to the board's current subscribers and to whoever it unsubscribed, or, with a fan-out
+    queue, queue them for the senders; ``event_id`` (the stream record's) keeps a retry from queuing twice."""
+    if settings.fanout_queue_url() is not None:
+        return _queue(event, event_id)
     try:
         subscribers = {s.connection_id: s for s in connections().subscribers_of(event.board_id)}
     except Exception as error:
@@ -82,6 +122,58 @@ def publish(event: BoardEvent) -> Broadcast:
         },
     )
     return Broadcast(report, farewells)
+
+
+@tracer.capture_method
+def deliver(batch: FanoutBatch) -> FanoutReport:
+    """Post one queued batch: to those of its connections that still subscribe (read now), or, for a
+    farewell batch, to each of its connections once."""
+    payload = batch.frame.encode()
+    concurrency = settings.fanout_concurrency()
+    if batch.farewell:
+        return fan_out(batch.connection_ids, partial(_say_farewell, payload), concurrency=concurrency)
+    try:
+        found = connections().subscribers_among(batch.board_id, batch.connection_ids)
+    except Exception as error:
+        raise BatchSubscribersUnreadableError(batch) from error
+    subscribers = {subscriber.connection_id: subscriber for subscriber in found}
+    report = fan_out(list(subscribers), partial(_deliver, payload, subscribers), concurrency=concurrency)
+    logger.info(
+        "batch posted",
+        extra={
+            "board_id": batch.board_id,
+            "connections": len(batch.connection_ids),
+            "delivered": len(report.delivered),
+            "gone": len(report.gone),
+            "failed": len(report.failed),
+            "unsubscribed_meanwhile": len(batch.connection_ids) - len(subscribers),
+        },
+    )
+    return report
+
+
+def _queue(event: BoardEvent, event_id: str | None) -> Queued:
+    """Queue the event's subscribers and farewells in batches; only reading who they are can fail it."""
+    try:
+        subscriber_ids = connections().subscriber_ids_of(event.board_id)
+    except Exception as error:
+        raise SubscribersUnreadableError(event) from error
+    farewell_ids = _owed(event)
+    frame = encode_frame(event.frame()).decode()
+    batches = batches_of(event.board_id, frame, subscriber_ids, farewell_ids)
+    # Without the stream record's id, the frame (which carries the change's time) names the event.
+    fanout_queue().send(event_id or hashlib.sha256(frame.encode()).hexdigest(), batches)
+    logger.info(
+        "event queued",
+        extra={
+            "event_type": event.type.value,
+            "board_id": event.board_id,
+            "batches": len(batches),
+            "subscribers": len(subscriber_ids),
+            "farewells": len(farewell_ids),
+        },
+    )
+    return Queued(batches=len(batches), subscribers=len(subscriber_ids), farewells=len(farewell_ids))
 
 
 def _deliver(payload: bytes, subscribers: Mapping[str, Subscriber], connection_id: str) -> None:
