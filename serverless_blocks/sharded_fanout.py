@@ -79,8 +79,11 @@ class ShardedFanoutProps:
     """The sender and how it takes batches; the queues and the retries have safe defaults."""
 
     sender: lambda_.IFunction
-    # Messages (batches) per sender invocation; the sender reports the ones that failed.
-    batch_size: int = MAX_FIFO_BATCH_SIZE
+    # Batches per sender invocation. One: a sender posts its batches one after another, so each batch in an
+    # invocation of its own is what sends them all at once; and a batch that keeps failing then takes no
+    # later batch of its message group with it to the dead-letter queue (those would fail with it, so as
+    # to keep the group's order, and use up their receives too).
+    batch_size: int = 1
     # Receives before a batch goes to the dead-letter queue: a few retries for passing trouble, then a look.
     max_receive_count: int = 3
     # AWS advises six times the sender's timeout, so a throttled retry cannot overlap a running one.

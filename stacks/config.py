@@ -100,6 +100,9 @@ class EnvironmentConfig(BaseModel):
     encryption: Literal["aws-managed", "customer-managed"]
     # How CodeDeploy moves each function's `live` alias to new code; the names are CodeDeploy's own.
     deployment_preference: str = Field(alias="deploymentPreference")
+    # true: the broadcaster queues each event's subscribers in batches and sender functions post them in
+    # parallel (serverless_blocks' ShardedFanout), so a large board's events do not wait on one function.
+    sharded_fanout: bool = Field(alias="shardedFanout")
 
     @property
     def cdk_removal_policy(self) -> RemovalPolicy:

@@ -49,7 +49,11 @@ class MonitoringStack(Stack):
                 # errors means trouble: an attack, or the pool's keys out of reach.
                 refusing_functions=(realtime.authorizer.function,),
                 tables=(data.main_table, data.idempotency_table, realtime.websocket.connections_table),
-                queues=(realtime.stream.failure_queue, data.uploads_failure_queue),
+                queues=(
+                    realtime.stream.failure_queue,
+                    data.uploads_failure_queue,
+                    *((realtime.stream.fanout.dead_letter_queue,) if realtime.stream.fanout else ()),
+                ),
                 websocket_api=realtime.websocket.api,
                 websocket_stage_name=realtime.websocket.stage.stage_name,
                 alarm_email=config.alarm_email,

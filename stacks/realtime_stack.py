@@ -1,4 +1,4 @@
-"""RealtimeStack: the WebSocket API and the stream broadcaster.
+"""RealtimeStack: the WebSocket API and the stream broadcaster (and its senders, with a sharded fan-out).
 
 Kept apart from the REST API so that the two can be deployed and rolled back independently; both use
 the DataStack's tables, the connections table included (the REST function ends subscriptions when a
@@ -18,6 +18,7 @@ from serverless_blocks import (
     PythonDependenciesLayer,
     PythonDependenciesLayerProps,
     PythonFunction,
+    ShardedFanoutProps,
     StreamBroadcaster,
     StreamBroadcasterProps,
     WebSocketApi,
@@ -47,6 +48,10 @@ _ACTIONS_ACTIONS = (
 _CLEANUP_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem")
 # It also counts a subscriber's failed posts, rewriting the subscriber item (PutItem, if it still exists).
 _BROADCASTER_ACTIONS = (*_CLEANUP_ACTIONS, "dynamodb:PutItem")
+# Sharded, the broadcaster only reads who subscribes (Query) and takes the farewells (Query, BatchWriteItem);
+# each sender reads its batch's subscribers again (BatchGetItem) and posts, counts and forgets as above.
+_SHARDED_BROADCASTER_ACTIONS = _CLEANUP_ACTIONS
+_SENDER_ACTIONS = (*_BROADCASTER_ACTIONS, "dynamodb:BatchGetItem")
 # What each function calls on @connections (corkboard/management_api.py), and no more: actions answer the
 # caller's frame (post_to_connection); the broadcaster posts events and closes a connection whose posts keep
 # failing (delete_connection). Neither reads a connection (GET).
@@ -123,6 +128,17 @@ class RealtimeStack(Stack):
             "Posts each board change to the board's WebSocket subscribers.",
             timeout=Duration.seconds(60),
         )
+        # With the sharded fan-out, a sender posts each batch of subscribers the broadcaster queues.
+        self.sender = (
+            self._function(
+                "Sender",
+                "streams.sender.handler",
+                "Posts a board change to one queued batch of the board's WebSocket subscribers.",
+                timeout=Duration.seconds(60),
+            )
+            if config.sharded_fanout
+            else None
+        )
         self.stream = StreamBroadcaster(
             self,
             "BoardEvents",
@@ -135,9 +151,17 @@ class RealtimeStack(Stack):
                 # still comes in one batch.
                 max_batching_window=Duration.seconds(0),
                 encryption_key=data.encryption_key,
+                fanout=ShardedFanoutProps(sender=self.sender.invocable) if self.sender else None,
             ),
         )
-        self.functions = (self.authorizer, self.connect, self.disconnect, self.actions, self.broadcaster)
+        self.functions = (
+            self.authorizer,
+            self.connect,
+            self.disconnect,
+            self.actions,
+            self.broadcaster,
+            *((self.sender,) if self.sender else ()),
+        )
         self._wire(data)
         self._outputs()
 
@@ -167,16 +191,23 @@ class RealtimeStack(Stack):
     def _wire(self, data: DataStack) -> None:
         """Environment and the narrowest grants each function needs."""
         connections = self.websocket.connections_table
+        # Who posts events: the broadcaster, or with the sharded fan-out the sender (the broadcaster queues).
+        poster = self.sender or self.broadcaster
         grants = {
             self.connect: _CONNECT_ACTIONS,
             self.disconnect: _CLEANUP_ACTIONS,
             self.actions: _ACTIONS_ACTIONS,
-            self.broadcaster: _BROADCASTER_ACTIONS,
+            self.broadcaster: _SHARDED_BROADCASTER_ACTIONS if self.sender else _BROADCASTER_ACTIONS,
+            **({self.sender: _SENDER_ACTIONS} if self.sender else {}),
         }
         for function, actions in grants.items():
             function.function.add_environment(design.ENV_CONNECTIONS_TABLE_NAME, connections.table_name)
             _allow(function, actions, connections.table_arn)
-        management = {self.actions: _ACTIONS_MANAGEMENT, self.broadcaster: _BROADCASTER_MANAGEMENT}
+        if self.stream.fanout is not None:
+            self.broadcaster.function.add_environment(
+                design.ENV_FANOUT_QUEUE_URL, self.stream.fanout.queue.queue_url
+            )
+        management = {self.actions: _ACTIONS_MANAGEMENT, poster: _BROADCASTER_MANAGEMENT}
         for function, methods in management.items():
             function.function.add_environment(design.ENV_WEBSOCKET_CALLBACK_URL, self.websocket.callback_url)
             self.websocket.grant_manage_connections(function.role, methods=methods)
@@ -189,6 +220,8 @@ class RealtimeStack(Stack):
             self, "WebSocketUrl", value=self.websocket.url, description="wss:// URL; add ?token=<ID token>"
         )
         CfnOutput(self, "BroadcastFailureQueueUrl", value=self.stream.failure_queue.queue_url)
+        if self.stream.fanout is not None:
+            CfnOutput(self, "FanoutDeadLetterQueueUrl", value=self.stream.fanout.dead_letter_queue.queue_url)
 
 
 def _allow(function: PythonFunction, actions: Sequence[str], resource_arn: str) -> None:

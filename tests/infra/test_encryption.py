@@ -26,6 +26,9 @@ EXPECTED_COUNTS = {
     "AWS::SQS::Queue": 2,
     "AWS::SNS::Topic": 1,
 }
+# prod shards its fan-out (cdk.json shardedFanout): the sender's log group, the fan-out queue and its
+# dead-letter queue.
+PROD_EXTRA_COUNTS = {"AWS::Logs::LogGroup": 1, "AWS::SQS::Queue": 2}
 VIA_SERVICES = {"dynamodb", "secretsmanager", "sqs"}
 
 
@@ -107,7 +110,7 @@ def test_prod_encrypts_every_store_and_log_with_the_key(
 ) -> None:
     logical_id, _ = prod_key
     found = resources(prod_app, resource_type)
-    assert len(found) == EXPECTED_COUNTS[resource_type]
+    assert len(found) == EXPECTED_COUNTS[resource_type] + PROD_EXTRA_COUNTS.get(resource_type, 0)
     for path, resource in found.items():
         value: Any = resource["Properties"]
         for part in KEY_PROPERTY[resource_type]:
@@ -148,5 +151,5 @@ def test_prod_function_roles_use_the_key_only_through_dynamodb_sqs_and_secrets_m
                 "kms:GenerateDataKey",
             ]
             via_service_grants.append(path)
-    # One grant for each of the seven Corkboard functions' roles.
-    assert len(via_service_grants) == 7, via_service_grants
+    # One grant for each of the eight Corkboard functions' roles of prod (the sender is the eighth).
+    assert len(via_service_grants) == 8, via_service_grants

@@ -9,7 +9,16 @@ from aws_cdk.assertions import Match, Template
 
 from lambdas.corkboard import table_design as design
 from stacks.realtime_stack import BROADCAST_SORT_KEY_PREFIXES, CLIENT_ACTIONS
-from tests.infra.policy_statements import role_statements
+from tests.infra.conftest import SynthesizedApp
+from tests.infra.policy_statements import function_properties, role_statements
+
+# What the stream's event source mapping grants the broadcaster, whichever way it fans out.
+STREAM_READS = (
+    "dynamodb:ListStreams",
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+)
 
 
 def _routes(template: Template) -> dict[str, dict[str, Any]]:
@@ -137,3 +146,69 @@ def test_authorizer_and_connect_touch_nothing_they_do_not_need(realtime_template
     ]
     connect = [s for s in role_statements(realtime_template, "ws.connection.connect") if "dynamodb" in str(s)]
     assert [statement["Action"] for statement in connect] == ["dynamodb:PutItem"]
+
+
+@pytest.fixture(scope="module")
+def sharded_template(prod_app: SynthesizedApp) -> Template:
+    """prod's RealtimeStack: cdk.json turns the sharded fan-out on there (shardedFanout), and off in dev."""
+    return Template.from_json(prod_app.template("realtime"))
+
+
+def _dynamodb_actions(template: Template, handler: str) -> set[str]:
+    return {
+        action
+        for statement in role_statements(template, handler)
+        for action in _as_list(statement["Action"])
+        if action.startswith("dynamodb:")
+    }
+
+
+def test_the_fanout_is_sharded_where_cdk_json_says(
+    realtime_template: Template, sharded_template: Template
+) -> None:
+    sender = {"Properties": {"Handler": "streams.sender.handler"}}
+    assert realtime_template.find_resources("AWS::Lambda::Function", sender) == {}
+    assert len(sharded_template.find_resources("AWS::Lambda::Function", sender)) == 1
+    sharded_template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "EventSourceArn": {"Fn::GetAtt": [Match.string_like_regexp("BoardEventsFanoutQueue"), "Arn"]},
+            "BatchSize": 1,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    )
+    sharded_template.has_resource_properties(
+        "AWS::SQS::Queue", {"FifoQueue": True, "RedrivePolicy": Match.object_like({"maxReceiveCount": 3})}
+    )
+
+
+def test_the_sharded_broadcaster_queues_and_posts_nothing_itself(sharded_template: Template) -> None:
+    statements = role_statements(sharded_template, "streams.broadcaster.handler")
+    assert not [s for s in statements if "execute-api" in str(s["Action"])]
+    assert _dynamodb_actions(sharded_template, "streams.broadcaster.handler") == {
+        "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
+        *STREAM_READS,
+    }
+    assert "sqs:SendMessage" in {action for s in statements for action in _as_list(s["Action"])}
+    variables = function_properties(sharded_template, "streams.broadcaster.handler")["Environment"][
+        "Variables"
+    ]
+    assert design.ENV_FANOUT_QUEUE_URL in variables
+
+
+def test_the_sender_reads_its_batch_then_posts_closes_and_counts(sharded_template: Template) -> None:
+    assert _dynamodb_actions(sharded_template, "streams.sender.handler") == {
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:PutItem",
+    }
+    (manage,) = (
+        s
+        for s in role_statements(sharded_template, "streams.sender.handler")
+        if "execute-api" in str(s["Action"])
+    )
+    assert len(_as_list(manage["Resource"])) == 2, "POST and DELETE"
+    variables = function_properties(sharded_template, "streams.sender.handler")["Environment"]["Variables"]
+    assert {design.ENV_CONNECTIONS_TABLE_NAME, design.ENV_WEBSOCKET_CALLBACK_URL} <= set(variables)

@@ -324,7 +324,7 @@ def test_sharded_queue_is_fifo_high_throughput_encrypted_and_redrives_to_its_dea
     )
 
 
-def test_sharded_sender_takes_ten_batches_and_reports_the_failed_ones(
+def test_sharded_sender_takes_one_batch_at_a_time_and_reports_a_failed_one(
     sharded: SynthesizedBlock[StreamBroadcaster],
 ) -> None:
     fanout = sharded.block.fanout
@@ -337,7 +337,7 @@ def test_sharded_sender_takes_ten_batches_and_reports_the_failed_ones(
     assert queue_mapping == {
         "EventSourceArn": _arn(sharded, fanout.queue),
         "FunctionName": "sender",
-        "BatchSize": 10,
+        "BatchSize": 1,
         "FunctionResponseTypes": ["ReportBatchItemFailures"],
     }
 
