@@ -9,7 +9,8 @@ to another.
 
 Example::
 
-    app = ThreadSafeRestResolver(cors=cors_config(("https://app.example.com",)))
+    app = APIGatewayRestResolver(cors=cors_config(("https://app.example.com",)))
+    response = vary_on_origin(app.resolve(event, context))
 """
 
 from collections.abc import Sequence

@@ -16,7 +16,8 @@ Powertools' idempotency package is imported on first use, so GETs and key-less P
 Example:
     >>> replay_or_run(key, caller=caller, request={"boardId": board_id, "task": body.model_dump(mode="json")},
     ...               authorize=lambda: tasks.authorize_create(caller, board_id),
-    ...               response_model=TaskOut, run=lambda: TaskOut.of(tasks.create(...)))
+    ...               response_model=TaskOut, run=lambda: TaskOut.of(tasks.create(...)),
+    ...               lambda_context=router.lambda_context)
 """
 
 import os
@@ -25,10 +26,10 @@ from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from api.resolver import current_lambda_context
 from corkboard.errors import IdempotencyKeyReusedError, RequestInProgressError
 from corkboard.identity import Caller
 from corkboard.settings import MissingSettingError
@@ -58,13 +59,16 @@ def replay_or_run(
     authorize: Callable[[], object] | None,
     response_model: type[ModelT],
     run: Callable[[], ModelT],
+    lambda_context: LambdaContext | None,
 ) -> ModelT:
     """``run()`` once per (caller, key); a repeat with the same ``request`` gets the first result back.
 
     ``request`` must be JSON-ready and must identify the request fully (route parameters and body), since
     it is what a reused key is checked against. ``authorize`` raises for a caller who may not make the
     request now; it runs before any replay. It is required so that every route states it, None only where
-    any signed-in caller may make the request. Without a key, this is just ``run()``.
+    any signed-in caller may make the request. ``lambda_context`` is the invocation's (a route passes its
+    router's ``lambda_context``): with it, a record left "in progress" by a timed-out invocation expires
+    with it. Without a key, this is just ``run()``.
     """
     if key is None:
         return run()
@@ -72,7 +76,7 @@ def replay_or_run(
         authorize()
     record = {"caller": caller.user_id, "key": key, "request": dict(request)}
     with _catalogue_errors():
-        return _once_per_record(response_model)(record=record, run=run)
+        return _once_per_record(response_model, lambda_context)(record=record, run=run)
 
 
 @cache
@@ -91,7 +95,9 @@ def persistence_store() -> "DynamoDBPersistenceLayer":
     )
 
 
-def _once_per_record(response_model: type[ModelT]) -> Callable[..., ModelT]:
+def _once_per_record(
+    response_model: type[ModelT], lambda_context: LambdaContext | None
+) -> Callable[..., ModelT]:
     """``_run`` wrapped by Powertools, replaying stored results as ``response_model``."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function  # noqa: PLC0415
     from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (  # noqa: PLC0415
@@ -102,8 +108,7 @@ def _once_per_record(response_model: type[ModelT]) -> Callable[..., ModelT]:
         event_key_jmespath="[caller, key]",
         payload_validation_jmespath="request",
         expires_after_seconds=RECORD_TTL_SECONDS,
-        # With the context, a record left "in progress" by a timed-out invocation expires with it.
-        lambda_context=current_lambda_context(),
+        lambda_context=lambda_context,
     )
     return idempotent_function(
         _run,

@@ -8,8 +8,10 @@ Powertools' own checks, before the caller's identity, any permission check or an
 
 - a route that takes a body refuses any declared media type but JSON with 415 ``unsupported_media_type``
   (no Content-Type at all is read as JSON, as before);
-- the body is decoded and parsed once, by :func:`corkboard.client_json.read_client_json` under the size
-  limit: 413 if too large, 400 if it is not UTF-8 JSON, nests too deep or holds an unreadable number;
+- the body is decoded and parsed once, by :func:`parse_json_body` (the resolver's JSON deserializer):
+  413 if larger than :data:`MAX_BODY_BYTES` (from :mod:`corkboard.request_limits`, shared with the WAF in
+  front of the API), before it is parsed, then :func:`corkboard.client_json.read_client_json`: 400 if it
+  is not UTF-8 JSON, nests too deep or holds an unreadable number;
 - a query parameter the route does not declare is a 400 ``invalid_request``, as an unknown body field is.
 
 So a bad request gets the same 4xx whoever sends it, a non-member included, and never reaches a 500.
@@ -27,9 +29,16 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
 )
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from corkboard.errors import InvalidRequestError, MalformedJsonError, UnsupportedMediaTypeError
+from corkboard.client_json import read_client_json
+from corkboard.errors import (
+    InvalidRequestError,
+    MalformedJsonError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+)
+from corkboard.request_limits import MAX_BODY_BYTES
 
-__all__ = ["JSON_MEDIA_TYPE", "ScreeningValidation", "install"]
+__all__ = ["JSON_MEDIA_TYPE", "MAX_BODY_BYTES", "ScreeningValidation", "install", "parse_json_body"]
 
 JSON_MEDIA_TYPE = "application/json"
 
@@ -55,6 +64,14 @@ def install(app: APIGatewayRestResolver) -> None:
     route's chain; replacing that instance keeps the order Powertools chose.
     """
     app._request_validation_middleware = ScreeningValidation()
+
+
+def parse_json_body(body: str) -> Any:
+    """The client's JSON, read safely, with a size limit: an oversized body is a 413 and never parsed."""
+    # Characters never outnumber UTF-8 bytes, so the cheap length check settles most oversized bodies.
+    if len(body) > MAX_BODY_BYTES or len(body.encode()) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(MAX_BODY_BYTES)
+    return read_client_json(body)
 
 
 def _refuse_undeclared_query(event: APIGatewayProxyEvent, declared: set[str]) -> None:

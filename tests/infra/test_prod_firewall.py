@@ -1,7 +1,7 @@
 """Prod's WAF agrees with the API: it lets through what the API accepts, answers in the API's error shape,
 and limits each caller on its own so that one caller's flood never uses up another's budget.
 
-The limit the API enforces is read from the handler code itself (``api.resolver``), so the firewall and
+The limit the API enforces is read from the handler code itself (``api.request_screen``), so the firewall and
 the function cannot drift apart unnoticed.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from api.resolver import MAX_BODY_BYTES
+from api.request_screen import MAX_BODY_BYTES
 from stacks.config import load_environment
 from tests.infra.conftest import SynthesizedApp, cdk_context
 

@@ -55,6 +55,7 @@ def create_attachment(
         request={"boardId": board_id, "taskId": task_id, "attachment": body.model_dump(mode="json")},
         authorize=lambda: attachments.authorize_upload(caller, board_id),
         response_model=AttachmentUploadOut,
+        lambda_context=router.lambda_context,
         run=start,
     )
 

@@ -28,6 +28,7 @@ def create_board(
         # Any signed-in user may create a board, so a replay needs no check beyond the authorizer's.
         authorize=None,
         response_model=BoardOut,
+        lambda_context=router.lambda_context,
         run=lambda: BoardOut.of(boards.create(caller, name=body.name, description=body.description)),
     )
 

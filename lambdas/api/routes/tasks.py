@@ -27,6 +27,7 @@ def create_task(
         request={"boardId": board_id, "task": body.model_dump(mode="json")},
         authorize=lambda: tasks.authorize_create(caller, board_id),
         response_model=TaskOut,
+        lambda_context=router.lambda_context,
         run=lambda: TaskOut.of(
             tasks.create(
                 caller,

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from lambda_context import LambdaContextDouble
 
-from api.app import handler
-from api.resolver import ThreadSafeRestResolver
+from api.app import handler, respond
 from corkboard.models import Board
 from corkboard.table_design import ADMIN_GROUP, PARTITION_KEY
 
@@ -117,11 +117,16 @@ def rest_event(
 class Api:
     """Calls ``api.app.handler`` in-process and decodes its response.
 
-    Given a ``resolver`` (``api.app.build_app()`` under other settings), calls that one instead.
+    Given a ``resolver`` (``api.app.build_app()`` under other settings), has that one answer instead.
     """
 
-    def __init__(self, resolver: ThreadSafeRestResolver | None = None) -> None:
-        self._invoke = resolver.resolve if resolver is not None else handler
+    def __init__(self, resolver: APIGatewayRestResolver | None = None) -> None:
+        self._resolver = resolver
+
+    def _invoke(self, event: dict[str, Any], context: LambdaContextDouble) -> dict[str, Any]:
+        if self._resolver is None:
+            return handler(event, context)
+        return respond(self._resolver, event, context)
 
     def call(
         self,

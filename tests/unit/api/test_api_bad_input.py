@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from rest_harness import Api, ApiResponse, SeededBoard, table_snapshot
 
-from api.resolver import MAX_BODY_BYTES
+from api.request_screen import MAX_BODY_BYTES
 
 UNKNOWN_ID = "01ZZZZZZZZZZZZZZZZZZZZZZZZ"
 FORGED_CURSOR = "eyJwayI6eyJTIjoiQk9BUkQjWCJ9fQ.bm90LWEtcmVhbC10YWc"

@@ -1,7 +1,10 @@
 """Idempotency-Key on POSTs: a replay returns the first response; a reused key with a new body is refused."""
 
+import time
 from typing import Any
 
+import boto3
+from lambda_context import LambdaContextDouble
 from rest_harness import Api, SeededBoard, table_snapshot
 
 KEY = {"Idempotency-Key": "3f1c2a9e-create-board"}
@@ -98,3 +101,15 @@ def test_another_callers_key_never_replays_the_first_callers_task(api: Api, boar
 
     assert (editors.status, owners.status) == (201, 201)
     assert owners.body["taskId"] != editors.body["taskId"]
+
+
+def test_a_record_in_progress_expires_with_the_invocation(api: Api, aws: Any) -> None:
+    # Powertools stores when the invocation that took the key runs out of time (from the Lambda context the
+    # route passes), so a timed-out request frees its key instead of holding it until the record expires.
+    before_ms = time.time() * 1000
+    api.call("POST", "/boards", "editor", json_body={"name": "Timed"}, headers=KEY)
+
+    (record,) = boto3.client("dynamodb").scan(TableName=aws.idempotency_table_name)["Items"]
+    expires_ms = int(record["in_progress_expiration"]["N"])
+    remaining_ms = LambdaContextDouble().get_remaining_time_in_millis()
+    assert before_ms + remaining_ms <= expires_ms <= time.time() * 1000 + remaining_ms
