@@ -397,7 +397,7 @@ def test_unsupported_sources_get_one_warning_line_each(
     moto_endpoint: str, tmp_path: Path, invoker: FakeInvoker, caplog: pytest.LogCaptureFixture
 ) -> None:
     sources_arns = {
-        "FromQueue": f"arn:aws:sqs:{REGION}:123456789012:orders",
+        "FromKafka": f"arn:aws:kafka:{REGION}:123456789012:cluster/orders/0b5c",
         "FromKinesis": f"arn:aws:kinesis:{REGION}:123456789012:stream/clicks",
     }
     mappings = [
@@ -410,8 +410,8 @@ def test_unsupported_sources_get_one_warning_line_each(
         warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
 
     assert len(warnings) == 2
-    assert "FromQueue" in warnings[0]
-    assert "SQS queue" in warnings[0]
+    assert "FromKafka" in warnings[0]
+    assert "MSK cluster" in warnings[0]
     assert "Kinesis stream" in warnings[1]
     assert all("\n" not in warning for warning in warnings)
 

@@ -4,7 +4,8 @@ S3 requests from a browser get the CORS answers of their bucket's rules
 (:mod:`cdk_local_cloud.embedded_aws.s3_cors`), and a
 copy pinned to its source's ETag is refused when the ETag differs
 (:mod:`cdk_local_cloud.embedded_aws.s3_copy_preconditions`). Stream pollers hear of each new stream record
-at once (:mod:`cdk_local_cloud.embedded_aws.stream_write_notices`).
+at once (:mod:`cdk_local_cloud.embedded_aws.stream_write_notices`), queue pollers of each new message
+(:mod:`cdk_local_cloud.embedded_aws.queue_message_notices`).
 """
 
 import logging
@@ -19,6 +20,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from cdk_local_cloud.contracts.ports import LOOPBACK, claim_port
 from cdk_local_cloud.embedded_aws.dynamodb_transactions import install_in_place_rollback
+from cdk_local_cloud.embedded_aws.queue_message_notices import install_queue_message_notices
 from cdk_local_cloud.embedded_aws.s3_copy_preconditions import install_copy_source_preconditions
 from cdk_local_cloud.embedded_aws.s3_cors import S3CorsMiddleware
 from cdk_local_cloud.embedded_aws.stream_write_notices import install_stream_write_notices
@@ -91,6 +93,7 @@ class EmbeddedAws:
         install_in_place_rollback()
         install_copy_source_preconditions()
         install_stream_write_notices()
+        install_queue_message_notices()
         self._server.start()
         with EmbeddedAws._count_lock:
             EmbeddedAws._running += 1

@@ -1,4 +1,4 @@
-"""The local cloud's event sources: DynamoDB stream mappings and S3 notifications, delivered to functions.
+"""The local cloud's event sources: stream and SQS queue mappings, S3 notifications, delivered to functions.
 
 Start one ``EventSources`` per deployment once its resources exist on moto, and close it before moto stops.
 """

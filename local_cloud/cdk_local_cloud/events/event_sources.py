@@ -1,8 +1,8 @@
-"""Everything in a deployment that invokes functions on its own: stream mappings and S3 notifications.
+"""Everything in a deployment that invokes functions on its own: stream and queue mappings, S3 notifications.
 
-This is the one object the CLI starts and closes; what the local cloud cannot deliver (a mapping on an SQS
-queue or a Kinesis stream, a destination that is not a queue or topic) is said once, at start, one line
-each, so the developer knows which functions will not hear from which source.
+This is the one object the CLI starts and closes; what the local cloud cannot deliver (a mapping on a
+Kinesis stream or a Kafka topic, a destination that is not a queue or topic) is said once, at start, one
+line each, so the developer knows which functions will not hear from which source.
 """
 
 import logging
@@ -17,6 +17,8 @@ from cdk_local_cloud.events.delivery.async_invocations import AsyncInvoker
 from cdk_local_cloud.events.delivery.destinations import DestinationSender
 from cdk_local_cloud.events.function_refs import resolve_function
 from cdk_local_cloud.events.polling_thread import PollingPace
+from cdk_local_cloud.events.queues.mapping_config import QueueMappingConfig, is_sqs_arn
+from cdk_local_cloud.events.queues.mappings import QueueMapping
 from cdk_local_cloud.events.s3.notification_rules import LAMBDA, bucket_notifications
 from cdk_local_cloud.events.s3.notifications import S3Notifications
 from cdk_local_cloud.events.streams.mapping_config import (
@@ -31,7 +33,6 @@ __all__ = ["EventSources"]
 logger = logging.getLogger(__name__)
 
 _SOURCE_KINDS = {
-    "sqs": "an SQS queue",
     "kinesis": "a Kinesis stream",
     "kafka": "an MSK cluster",
     "mq": "an Amazon MQ broker",
@@ -48,16 +49,17 @@ def _source_kind(arn: str) -> str:
 
 
 class EventSources:
-    """Polls the deployment's DynamoDB stream mappings and delivers its S3 notifications to functions.
+    """Polls the deployment's DynamoDB stream and SQS queue mappings and delivers its S3 notifications.
 
     ``poll_interval`` is how often a stream shard or the S3 event queue is read when nothing came.
     A stream shard that stays quiet is read less and less often, down to once per ``idle_poll_interval``:
     moto keeps every shard iterator that it hands out, about 3 KB per read (measured: some 50 MB an hour
     for a shard read every 0.2 s, 12 MB once a second). A write does not wait for that read: the embedded
     AWS wakes the stream's pollers as it adds the record
-    (:mod:`cdk_local_cloud.embedded_aws.stream_write_notices`). ``retry_delay`` is the wait before a failed
-    delivery's first retry (it doubles per retry, up to 32x); Lambda itself waits much longer between
-    asynchronous retries (1 and 2 minutes).
+    (:mod:`cdk_local_cloud.embedded_aws.stream_write_notices`), and a queue's pollers as a message is sent to
+    it (:mod:`cdk_local_cloud.embedded_aws.queue_message_notices`). ``retry_delay`` is the wait before a
+    failed delivery's first retry (it doubles per retry, up to 32x); Lambda itself waits much longer between
+    asynchronous retries (1 and 2 minutes), and for a queue's visibility timeout.
     """
 
     def __init__(
@@ -79,8 +81,10 @@ class EventSources:
         self._sender = DestinationSender(self._clients)
         # Read every setting now, so that a template mistake (a bad filter pattern) surfaces before start.
         self._stream_configs = self._stream_mapping_configs()
+        self._queue_configs = self._queue_mapping_configs()
         self._buckets = bucket_notifications(deployment)
         self._stream_mappings: list[StreamMapping] = []
+        self._queue_mappings: list[QueueMapping] = []
         self._async_invoker: AsyncInvoker | None = None
         self._s3_notifications: S3Notifications | None = None
 
@@ -106,13 +110,35 @@ class EventSources:
                 )
                 continue
             self._stream_mappings.append(mapping)
+        self._start_queue_mappings()
         self._s3_notifications.start()
+
+    def _start_queue_mappings(self) -> None:
+        sqs = self._clients.client("sqs")
+        for config in self._queue_configs:
+            mapping = QueueMapping(config, self._invoker, sqs, self._queue_pace, self._retry_delay)
+            try:
+                mapping.start()
+            except (BotoCoreError, ClientError) as error:
+                mapping.close()
+                logger.warning(
+                    "Event source mapping %s: cannot read %s (%s); %s gets no messages from it.",
+                    config.label,
+                    config.queue_arn,
+                    error,
+                    config.function.name,
+                )
+                continue
+            self._queue_mappings.append(mapping)
 
     def close(self) -> None:
         """Stops every poller; waits for invocations under way (each ends by its function's Timeout)."""
         for mapping in self._stream_mappings:
             mapping.close()
         self._stream_mappings.clear()
+        for queue_mapping in self._queue_mappings:
+            queue_mapping.close()
+        self._queue_mappings.clear()
         if self._s3_notifications is not None:
             self._s3_notifications.close()
             self._s3_notifications = None
@@ -137,6 +163,8 @@ class EventSources:
         for resource in self._deployment.of_type(MAPPING_TYPE):
             source = str(resource.properties.get("EventSourceArn", ""))
             label = f"{resource.stack}/{resource.logical_id}"
+            if is_sqs_arn(source):
+                continue
             if not is_dynamodb_stream_arn(source):
                 logger.warning(
                     "Event source mapping %s reads %s (%s), which the local cloud does not poll: "
@@ -161,6 +189,25 @@ class EventSources:
             for setting in _IGNORED_MAPPING_SETTINGS:
                 if setting in resource.properties:
                     logger.warning("Event source mapping %s: %s is not emulated; ignored.", label, setting)
+            configs.append(config)
+        return configs
+
+    def _queue_mapping_configs(self) -> list[QueueMappingConfig]:
+        configs = []
+        for resource in self._deployment.of_type(MAPPING_TYPE):
+            if not is_sqs_arn(str(resource.properties.get("EventSourceArn", ""))):
+                continue
+            config = QueueMappingConfig.from_resource(resource, self._deployment)
+            if not config.enabled:
+                logger.info("Event source mapping %s is disabled in the template; not polled.", config.label)
+                continue
+            if config.function.resource is None:
+                logger.warning(
+                    "Event source mapping %s targets %s, which is not a function of this app; "
+                    "its deliveries will fail.",
+                    config.label,
+                    config.function.name,
+                )
             configs.append(config)
         return configs
 
