@@ -20,7 +20,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup synth deploy deploy-access smoke diff destroy local-synth local token docs test test-infra test-unit test-local-cloud test-e2e lint fmt bench openapi clean constraints constraints-checkov
+.PHONY: help setup synth deploy deploy-access smoke diff destroy local-synth local local-reset token docs test test-infra test-unit test-local-cloud test-e2e lint fmt bench openapi clean constraints constraints-checkov
 
 help: ## List the targets and the variables they take
 	@echo "Targets:"
@@ -79,10 +79,16 @@ local-synth: setup ## Synthesize dev unstaged into .local/cdk.out (what `make lo
 	$(CDK) synth --quiet --no-staging -c env=dev -o $(LOCAL_CDK_OUT)
 
 # cdk-local synthesizes the app itself, unstaged, and skips the synth when no source changed since the last.
-local: setup ## Serve the dev app on localhost: REST + WebSocket on moto, auth and IAM enforced (Ctrl-C stops)
-	$(VENV)/bin/cdk-local serve --app "$(PY) app.py" --cdk $(CDK) --context env=dev --cdk-out $(LOCAL_CDK_OUT) \
-		--port $(PORT) --aws-port $(AWS_PORT) --outputs-file cdk-outputs.local.json \
-		--token-command "make -s token NAME=alice"
+# The embedded AWS's data (boards, users, tasks, files) is kept in .local/state from one run to the next.
+LOCAL_SERVE = $(VENV)/bin/cdk-local serve --app "$(PY) app.py" --cdk $(CDK) --context env=dev \
+	--cdk-out $(LOCAL_CDK_OUT) --port $(PORT) --aws-port $(AWS_PORT) --outputs-file cdk-outputs.local.json \
+	--token-command "make -s token NAME=alice" --state-dir .local/state --reset-command "make local-reset"
+
+local: setup ## Serve the dev app on localhost: REST + WebSocket on moto, auth and IAM enforced (Ctrl-C stops); keeps its data
+	$(LOCAL_SERVE)
+
+local-reset: setup ## Like make local, but starting with an empty embedded AWS (deletes the data that make local kept)
+	$(LOCAL_SERVE) --reset
 
 # Only the venv: a token never needs the CDK CLI, so it never waits for (or prints) an npm install.
 token: $(STAMPS)/venv ## Print an ID token from the running local cloud: make token NAME=alice [GROUPS=admins]
@@ -120,8 +126,9 @@ destroy: setup ## Destroy ENV's stacks (refuses prod; prod data is RETAINed anyw
 	@if [ "$(ENV)" = "prod" ]; then echo "make destroy refuses ENV=prod: see docs/operations.md" >&2; exit 2; fi
 	$(CDK) destroy --all -c env=$(ENV) -o $(CDK_OUT)
 
-## WORKERS=auto      make test and test-*: processes that run the tests (auto: one per core; 0: all in one)
-WORKERS ?= auto
+## WORKERS=n         make test and test-*: how many processes run the tests (default: the cores plus one)
+# One more than the cores: the workers running local clouds and the fresh install mostly wait on other processes.
+WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) + 1 )))
 # pytest-xdist spreads the tests over the workers; with --dist loadgroup the tests that share a synth or a
 # local cloud run on one worker, so that each is built once (tests/worker_groups.py).
 PYTEST := $(PY) -m pytest -q -n $(WORKERS) --dist loadgroup
@@ -169,6 +176,7 @@ bench: local-synth ## Run the benchmarks; each prints its figures
 	$(PY) bench/status_query.py
 	$(PY) bench/local_overhead.py --cdk-out $(LOCAL_CDK_OUT)
 	$(PY) bench/local_fanout.py --cdk-out $(LOCAL_CDK_OUT)
+	$(PY) bench/local_restart.py
 
 clean: ## Remove build output (keeps the venv and node_modules)
 	rm -rf cdk.out .local .pytest_cache .ruff_cache

@@ -48,6 +48,9 @@ BUILD_GROUPS = {
     "dev_app": "dev and prod synth",
     "prod_app": "dev and prod synth",
     "unstaged_dev_assembly": "unstaged dev synth",
+    # Not shared, but the longest set-up of all (a fresh venv, pip installs, a synth): started early, it no
+    # longer ends the run alone on one worker.
+    "serving_example": "fresh install of the local cloud",
 }
 _GROUPS_DIR = "worker_groups_dir"
 _groups_dir_key = pytest.StashKey[tempfile.TemporaryDirectory[str]]()
