@@ -24,7 +24,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 help: ## List the targets and the variables they take
 	@echo "Targets:"
-	@grep -hE '^[A-Za-z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -hE '^[A-Za-z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
 	@echo "Variables (make TARGET VARIABLE=value):"
 	@grep -hE '^## [A-Z_]+=' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
