@@ -16,12 +16,13 @@ from cdk_local_cloud.assembly import (
     BadTemplateError,
     CloudAssembly,
     ProvisioningError,
+    ResourceChangedError,
     StackArtifact,
     UnresolvableReferenceError,
     deploy_assembly,
 )
 from cdk_local_cloud.assembly.provisioners.secretsmanager import generate_secret_string
-from cdk_local_cloud.contracts.deployment import Deployment
+from cdk_local_cloud.contracts.deployment import Deployment, Resource
 
 
 @pytest.fixture(autouse=True)
@@ -31,13 +32,18 @@ def empty_moto(moto_endpoint: str) -> str:
     return moto_endpoint
 
 
-def _deploy(endpoint: str, *stacks: tuple[str, dict[str, Any]], region: str = REGION) -> Deployment:
+def _deploy(
+    endpoint: str,
+    *stacks: tuple[str, dict[str, Any]],
+    region: str = REGION,
+    previous: tuple[Resource, ...] = (),
+) -> Deployment:
     assembly = CloudAssembly(
         directory=Path("cdk.out"),
         stacks=tuple(StackArtifact(name=name, template=template) for name, template in stacks),
         asset_paths={},
     )
-    return deploy_assembly(assembly, endpoint_url=endpoint, region=region)
+    return deploy_assembly(assembly, endpoint_url=endpoint, region=region, previous=previous)
 
 
 def _client(endpoint: str, service: str, region: str = REGION) -> Any:
@@ -538,3 +544,36 @@ def test_a_secret_that_excludes_every_character_is_refused() -> None:
 
     with pytest.raises(ProvisioningError, match="excludes every character"):
         generate_secret_string(everything)
+
+
+def _key_and_logs(description: str, retention_days: int) -> dict[str, Any]:
+    return {
+        "Resources": {
+            "Key": {"Type": "AWS::KMS::Key", "Properties": {"Description": description}},
+            "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": retention_days}},
+        }
+    }
+
+
+def test_a_deployment_over_the_previous_one_takes_unchanged_resources_as_they_were(empty_moto: str) -> None:
+    """What a restart from saved state does: moto already holds the first deployment's resources."""
+    first = _deploy(empty_moto, ("Shop", _key_and_logs("orders", 7)))
+    changed = _key_and_logs("orders", 14)
+    changed["Resources"]["Extra"] = _queue(QueueName="extra")
+
+    again = _deploy(empty_moto, ("Shop", changed), previous=first.resources)
+
+    assert again.get("Shop", "Key") == first.get("Shop", "Key")
+    assert len(_client(empty_moto, "kms").list_keys()["Keys"]) == 1, "the key is not created twice"
+    assert again.get("Shop", "Logs").properties["RetentionInDays"] == 14, (
+        "a modelled resource is modelled anew"
+    )
+    assert again.get("Shop", "Extra").physical_id.endswith("/extra"), "a new resource is created"
+
+
+def test_a_changed_resource_that_lives_on_moto_is_refused_by_name(empty_moto: str) -> None:
+    first = _deploy(empty_moto, ("Shop", _key_and_logs("orders", 7)))
+
+    with pytest.raises(ResourceChangedError, match=r"Stack Shop, resource Key \(AWS::KMS::Key\) changed"):
+        _deploy(empty_moto, ("Shop", _key_and_logs("payments", 7)), previous=first.resources)
+    assert len(_client(empty_moto, "kms").list_keys()["Keys"]) == 1

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from cdk_local_cloud.contracts.ports import LOOPBACK, claim_port
+from cdk_local_cloud.embedded_aws.saved_state import STATE_FILE_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 START_DEADLINE_SECONDS = 120
@@ -54,7 +55,8 @@ def alive(pid: int) -> bool:
 def serving(
     unstaged_dev_assembly: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[subprocess.Popen[str], Path]]:
-    outputs = tmp_path_factory.mktemp("cli") / "cdk-outputs.local.json"
+    work_dir = tmp_path_factory.mktemp("cli")
+    outputs = work_dir / "cdk-outputs.local.json"
     process = subprocess.Popen(
         local_cloud_command(
             "serve",
@@ -67,6 +69,9 @@ def serving(
             "--outputs-file",
             str(outputs),
             "--no-reload",
+            # Its own: the default state directory would carry data from one test run to the next.
+            "--state-dir",
+            str(work_dir / "state"),
         ),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -181,7 +186,15 @@ def test_a_port_in_use_is_a_clear_error(
 def test_a_missing_cloud_assembly_is_a_clear_error(tmp_path: Path) -> None:
     refused = subprocess.run(
         local_cloud_command(
-            "serve", "--cdk-out", str(tmp_path / "cdk.out"), "--port", "0", "--aws-port", "0"
+            "serve",
+            "--cdk-out",
+            str(tmp_path / "cdk.out"),
+            "--port",
+            "0",
+            "--aws-port",
+            "0",
+            "--state-dir",
+            str(tmp_path / "state"),
         ),
         cwd=ROOT,
         capture_output=True,
@@ -208,3 +221,4 @@ def test_ctrl_c_stops_every_process_it_started(serving: tuple[subprocess.Popen[s
         time.sleep(0.2)
     assert not [pid for pid in started if alive(pid)]
     assert os.path.exists(outputs)
+    assert (outputs.parent / "state" / STATE_FILE_NAME).exists(), "Ctrl-C saves the embedded AWS's state"

@@ -14,6 +14,7 @@ from cdk_local_cloud.assembly.errors import (
     CloudAssemblyMissingError,
     ManifestUnreadableError,
     ProvisioningError,
+    ResourceChangedError,
     TemplateMissingError,
     UnresolvableReferenceError,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "CloudAssemblyMissingError",
     "ManifestUnreadableError",
     "ProvisioningError",
+    "ResourceChangedError",
     "StackArtifact",
     "TemplateMissingError",
     "UnresolvableReferenceError",

@@ -4,21 +4,32 @@ Stacks go in dependency order and each stack's resources after what they refer t
 properties are resolved, then its provisioner creates it on moto (or only models it), and the result is
 recorded with its physical id and attributes. A type that the local cloud does not emulate gets one warning
 line per type and a generated id, so that references to it still resolve.
+
+Deployed again over the embedded AWS of an earlier run (a restored state), the deployer is given that run's
+resources: one whose type and resolved properties are unchanged is taken as it was, without asking moto; a
+new one is created; a changed one is provisioned again only if its provisioner does not need moto (what the
+local cloud only models: functions, API Gateway, log groups). Otherwise it raises
+:class:`~cdk_local_cloud.assembly.errors.ResourceChangedError`, since provisioners create and never update.
 """
 
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cdk_local_cloud.assembly.cfn_text import as_text
 from cdk_local_cloud.assembly.cloud_assembly import CloudAssembly, StackArtifact, read_cloud_assembly
 from cdk_local_cloud.assembly.dependency_order import dependency_order
-from cdk_local_cloud.assembly.errors import AssemblyError, BadTemplateError, ProvisioningError
+from cdk_local_cloud.assembly.errors import (
+    AssemblyError,
+    BadTemplateError,
+    ProvisioningError,
+    ResourceChangedError,
+)
 from cdk_local_cloud.assembly.intrinsics import Resolver, referenced_names
 from cdk_local_cloud.assembly.physical_names import generated_name
 from cdk_local_cloud.assembly.provisioners import (
@@ -41,16 +52,24 @@ _SILENTLY_SKIPPED = frozenset({"AWS::CDK::Metadata"})
 
 
 def deploy(
-    cdk_out: Path, *, endpoint_url: str, region: str = "us-east-1", account_id: str = FAKE_ACCOUNT_ID
+    cdk_out: Path,
+    *,
+    endpoint_url: str,
+    region: str = "us-east-1",
+    account_id: str = FAKE_ACCOUNT_ID,
+    previous: Iterable[Resource] = (),
 ) -> Deployment:
-    """Reads ``cdk_out`` and deploys every stack on the (empty) moto server at ``endpoint_url``.
+    """Reads ``cdk_out`` and deploys every stack on the moto server at ``endpoint_url``: an empty one, or
+    one that already holds the ``previous`` deployment's resources (see the module's docstring).
 
     Raises an :class:`~cdk_local_cloud.assembly.errors.AssemblyError` subclass that says what to do when
     cdk.out
     is missing or stale, a template is bad, a reference cannot be resolved, or moto refuses a resource.
     """
     assembly = read_cloud_assembly(cdk_out)
-    return deploy_assembly(assembly, endpoint_url=endpoint_url, region=region, account_id=account_id)
+    return deploy_assembly(
+        assembly, endpoint_url=endpoint_url, region=region, account_id=account_id, previous=previous
+    )
 
 
 def deploy_assembly(
@@ -59,9 +78,10 @@ def deploy_assembly(
     endpoint_url: str,
     region: str = "us-east-1",
     account_id: str = FAKE_ACCOUNT_ID,
+    previous: Iterable[Resource] = (),
 ) -> Deployment:
     """:func:`deploy` for an assembly already read (or built in memory, as tests do)."""
-    run = _DeploymentRun(MotoClients(endpoint_url, region), region, account_id)
+    run = _DeploymentRun(MotoClients(endpoint_url, region), region, account_id, previous)
     for stack in assembly.stacks:
         run.deploy_stack(stack)
     run.warn_about_unsupported_types()
@@ -108,10 +128,13 @@ class _TemplateResource:
 class _DeploymentRun:
     """What one deployment has created so far, which later resources and stacks refer to."""
 
-    def __init__(self, clients: MotoClients, region: str, account_id: str) -> None:
+    def __init__(
+        self, clients: MotoClients, region: str, account_id: str, previous: Iterable[Resource]
+    ) -> None:
         self._clients = clients
         self._region = region
         self._account_id = account_id
+        self._previous = {(resource.stack, resource.logical_id): resource for resource in previous}
         self.resources: list[Resource] = []
         self.outputs: dict[str, dict[str, str]] = {}
         self._exports: dict[str, str] = {}
@@ -161,6 +184,10 @@ class _DeploymentRun:
         self, provisioner: Provisioner, pending: _TemplateResource, resolver: Resolver
     ) -> Resource:
         properties = resolver.resolve(pending.definition.get("Properties", {}), where=pending.where)
+        label = f"Stack {pending.stack}, resource {pending.logical_id} ({pending.type})"
+        previous = self._previous.get((pending.stack, pending.logical_id))
+        if previous is not None and previous.type == pending.type and previous.properties == properties:
+            return pending.deployed(properties, previous.physical_id, previous.attributes)
         request = ProvisionRequest(
             stack=pending.stack,
             logical_id=pending.logical_id,
@@ -168,13 +195,14 @@ class _DeploymentRun:
             properties=properties,
             region=self._region,
             account_id=self._account_id,
-            clients=self._clients,
+            clients=self._clients if previous is None else _NoClientsForAChange(label),
         )
-        label = f"Stack {pending.stack}, resource {pending.logical_id} ({pending.type})"
         try:
             provisioned = provisioner(request)
         except KeyError as error:
             raise BadTemplateError(f"{label} lacks the property {error}: fix the template.") from error
+        except ResourceChangedError:
+            raise
         except (ClientError, BotoCoreError, ProvisioningError) as error:
             raise ProvisioningError(
                 f"{label} cannot be created on the embedded AWS: {error}. Check its template properties."
@@ -213,6 +241,19 @@ class _DeploymentRun:
             if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
                 return None
             raise
+
+
+class _NoClientsForAChange:
+    """What a changed resource's provisioner gets: it may model the resource again, never call moto."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+
+    def client(self, service: str) -> NoReturn:
+        raise ResourceChangedError(
+            f"{self._label} changed since the embedded AWS created it, and the local cloud creates "
+            f"{service} resources but does not update them."
+        )
 
 
 def _dependencies(definition: Mapping[str, Any]) -> set[str]:

@@ -10,6 +10,7 @@ __all__ = [
     "CloudAssemblyMissingError",
     "ManifestUnreadableError",
     "ProvisioningError",
+    "ResourceChangedError",
     "TemplateMissingError",
     "UnresolvableReferenceError",
 ]
@@ -45,3 +46,8 @@ class UnresolvableReferenceError(AssemblyError):
 
 class ProvisioningError(AssemblyError):
     """moto refused to create a resource with the template's properties."""
+
+
+class ResourceChangedError(ProvisioningError):
+    """A resource that exists on the embedded AWS from an earlier deployment changed in the template, and the
+    local cloud creates resources but does not update them."""

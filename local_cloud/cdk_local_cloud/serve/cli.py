@@ -22,6 +22,7 @@ from cdk_local_cloud.embedded_aws.id_tokens import (
     only_pool_and_client,
 )
 from cdk_local_cloud.embedded_aws.moto_clients import MotoClients
+from cdk_local_cloud.embedded_aws.saved_state import SavedStateError
 from cdk_local_cloud.local_cloud import LocalCloud, LocalCloudSettings
 from cdk_local_cloud.serve.app_synth import AppSynthError, find_cdk_cli, synthesize_app
 from cdk_local_cloud.serve.outputs_file import (
@@ -36,6 +37,8 @@ __all__ = ["main", "token_command_for"]
 
 # Where `serve --app` writes the assembly when --cdk-out is not given (the app's own cdk.out stays staged).
 _APP_CDK_OUT = Path(".cdk-local") / "cdk.out"
+# Where the embedded AWS's data is kept across restarts when --state-dir is not given.
+_STATE_DIR = Path(".cdk-local") / "state"
 # The token command talks to a cloud on this machine: an endpoint that does not answer at once is stopped.
 _TOKEN_CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=5)
 
@@ -57,11 +60,13 @@ _EXPECTED_ERRORS = (
     UserPoolChoiceError,
     LocalCloudStoppedError,
     AppSynthError,
+    SavedStateError,
 )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
+    arguments.argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
         return arguments.run(arguments)
@@ -99,6 +104,9 @@ def _serve(arguments: argparse.Namespace) -> int:
         aws_port=arguments.aws_port,
         region=arguments.region,
         reload_on_change=not arguments.no_reload,
+        state_dir=arguments.state_dir,
+        reset_state=arguments.reset,
+        reset_command=arguments.reset_command or _reset_command(arguments.argv),
     )
     stop = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -117,6 +125,11 @@ def _serve(arguments: argparse.Namespace) -> int:
         stop.wait()
         print("Stopping the local cloud...", flush=True)
     return 0
+
+
+def _reset_command(argv: Sequence[str]) -> str:
+    """This very command with --reset, which a message about unusable saved state tells the user to run."""
+    return shlex.join(["cdk-local", *(argument for argument in argv if argument != "--reset"), "--reset"])
 
 
 def _token(arguments: argparse.Namespace) -> int:
@@ -175,6 +188,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--region", default="us-east-1")
     serve.add_argument("--outputs-file", type=Path, default=Path("cdk-outputs.local.json"))
     serve.add_argument("--no-reload", action="store_true", help="do not reload functions when code changes")
+    serve.add_argument(
+        "--state-dir",
+        type=Path,
+        default=_STATE_DIR,
+        help=f"where the embedded AWS's data is kept across restarts (default: {_STATE_DIR})",
+    )
+    serve.add_argument(
+        "--reset", action="store_true", help="start with an empty embedded AWS (deletes the saved state)"
+    )
+    serve.add_argument(
+        "--reset-command", help="the command that messages about unusable saved state name (default: --reset)"
+    )
     serve.set_defaults(run=_serve)
     token = commands.add_parser("token", help="Print an ID token for a user of the running local cloud.")
     token.add_argument("--user", required=True, help="user name (an e-mail address for e-mail pools)")

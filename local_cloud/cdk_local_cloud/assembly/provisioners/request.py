@@ -2,12 +2,17 @@
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from cdk_local_cloud.assembly.physical_names import generated_name, short_id, uuid_like
-from cdk_local_cloud.embedded_aws.moto_clients import MotoClients
 
-__all__ = ["ProvisionRequest", "Provisioned", "Provisioner", "recorded_only"]
+__all__ = ["AwsClients", "ProvisionRequest", "Provisioned", "Provisioner", "recorded_only"]
+
+
+class AwsClients(Protocol):
+    """Where provisioners get their boto3 clients on the embedded AWS (``MotoClients``)."""
+
+    def client(self, service: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -20,7 +25,7 @@ class ProvisionRequest:
     properties: Mapping[str, Any]
     region: str
     account_id: str
-    clients: MotoClients
+    clients: AwsClients
 
     def client(self, service: str) -> Any:
         return self.clients.client(service)
