@@ -3,9 +3,7 @@
 import argparse
 import logging
 import shlex
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from cdk_local_cloud.serve.outputs_file import (
     write_outputs_file,
 )
 from cdk_local_cloud.serve.quickstart import quickstart_text
+from cdk_local_cloud.serve.stop_signal import StopSignal
 
 __all__ = ["main", "token_command_for"]
 
@@ -108,9 +107,7 @@ def _serve(arguments: argparse.Namespace) -> int:
         reset_state=arguments.reset,
         reset_command=arguments.reset_command or _reset_command(arguments.argv),
     )
-    stop = threading.Event()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signal_number, lambda *_: stop.set())
+    stop = StopSignal()
     with LocalCloud(settings) as cloud:
         write_outputs_file(arguments.outputs_file, local_outputs(cloud.deployment, cloud.gateway_host))
         print(
