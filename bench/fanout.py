@@ -1,23 +1,40 @@
-"""Fan-out: one board event to 1,000 subscribed connections, through the broadcaster's real code.
+"""Fan-out: one board event to many subscribed connections, through the broadcaster's and senders' code.
 
-The event is a real ``task.created`` stream record (the item image is what the repository writes) and runs
-through ``streams.broadcaster.handler``: the subscribers are read from the connections table (moto, in
-process) and each is posted to on the local ``@connections`` endpoint (tests/unit/connections_endpoint.py),
-which answers after a fixed latency as the Management API would over the network. The endpoint runs in a
-process of its own, so its work does not compete with the function's, as API Gateway's does not. The
-handler runs with the default concurrency and with concurrency 1 (sequential posts); the best of a few runs
-of each is compared. Prints figures only.
+The event is a real ``task.created`` stream record (the item image is what the repository writes). The
+subscribers are in the connections table (moto, in process), and every post goes to the local
+``@connections`` endpoint (tests/unit/connections_endpoint.py), which answers after a fixed latency as the
+Management API would over the network; it runs in a process of its own, so its work does not compete with
+the functions', as API Gateway's does not. For each number of connections the bench prints two paths:
 
-Run: `make bench` or `.venv/bin/python bench/fanout.py [--connections 1000] [--latency-ms 20]`.
+- **direct**: ``streams.broadcaster.handler`` reads the subscribers and posts to every one of them itself
+  (``FANOUT_QUEUE_URL`` unset; dev), at the default concurrency, best of ``--runs``; and with concurrency 1
+  (sequential posts) for up to 1,000 connections.
+- **sharded**: with ``FANOUT_QUEUE_URL`` set (prod), the broadcaster reads the subscriber ids and queues
+  batches on a FIFO queue (moto); then ``streams.sender.handler`` runs once per batch, as the event source
+  mapping invokes it (one batch each). In AWS the senders run in parallel, each in its own execution
+  environment, so the simulated end-to-end time is the broadcaster's time plus the slowest sender's. Not
+  included: SQS's hand-over from the queue to a sender (tens of milliseconds when Lambda's pollers are warm).
+
+Both paths include moto's own work: it answers in this process, and a Query of 10,000 items keeps it busy for
+a second or more, where DynamoDB answers the same keys-only Query in a few pages of tens of milliseconds. So
+each figure is followed by the part of it that moto spent answering the function's AWS calls (measured, by
+timing moto's request handler), and ``--breakdown`` times moto's two reads on their own. Prints figures only.
+
+Run: `make bench` or `.venv/bin/python bench/fanout.py [--connections 1000 10000] [--latency-ms 20]`.
 """
 
 import argparse
+import json
 import os
+import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,23 +57,73 @@ import boto3  # noqa: E402
 from connections_table import create_connections_table  # noqa: E402
 from lambda_context import LambdaContextDouble  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from moto.core.botocore_stubber import BotocoreStubber  # noqa: E402
 
-from corkboard.connections import ConnectionsRepository  # noqa: E402
-from corkboard.models import Task  # noqa: E402
+from corkboard.connections import (  # noqa: E402
+    CONNECTIONS_SCHEMA,
+    Connection,
+    ConnectionsRepository,
+    Subscriber,
+    Subscription,
+)
+from corkboard.models import Task, utc_now  # noqa: E402
 from corkboard.repository import TABLE_SCHEMA  # noqa: E402
 from corkboard.services import store  # noqa: E402
 from corkboard.settings import DEFAULT_FANOUT_CONCURRENCY  # noqa: E402
 from corkboard.table_design import (  # noqa: E402
     ENV_CONNECTIONS_TABLE_NAME,
     ENV_FANOUT_CONCURRENCY,
+    ENV_FANOUT_QUEUE_URL,
     ENV_WEBSOCKET_CALLBACK_URL,
     PARTITION_KEY,
     SORT_KEY,
 )
+from dynamo_odm import Table  # noqa: E402
 from dynamo_odm.serialization import dump_item  # noqa: E402
-from streams.broadcaster import handler  # noqa: E402
+from streams.broadcaster import handler as broadcaster  # noqa: E402
+from streams.sender import handler as sender  # noqa: E402
 
 BOARD_ID = "01BENCHBOARD00000000000000"
+NO_FAILURES = {"batchItemFailures": []}
+# Sequential posts past this many would take minutes and tell nothing new (about one round trip each).
+SEQUENTIAL_LIMIT = 1000
+
+
+class MotoClock:
+    """Adds up the time moto spends answering AWS calls (its in-process request handler), from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.seconds = 0.0
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        original = BotocoreStubber.__call__
+        clock = self
+
+        def timed(stubber: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original(stubber, event_name, request, **kwargs)
+            finally:
+                with clock._lock:
+                    clock.seconds += time.perf_counter() - started
+
+        BotocoreStubber.__call__ = timed  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            BotocoreStubber.__call__ = original  # type: ignore[method-assign]
+
+    def timed(self, call: Callable[[], Any]) -> tuple[Any, float, float]:
+        """``call()``'s result, its wall time, and how much of it moto spent answering."""
+        before = self.seconds
+        started = time.perf_counter()
+        result = call()
+        return result, time.perf_counter() - started, self.seconds - before
+
+
+MOTO = MotoClock()
 
 
 def task_created_record(board_id: str, title: str = "Benchmark", sequence: int = 1) -> dict[str, Any]:
@@ -80,9 +147,9 @@ def task_created_record(board_id: str, title: str = "Benchmark", sequence: int =
     }
 
 
-def stream_event(board_id: str) -> dict[str, Any]:
+def stream_event(board_id: str, sequence: int = 1) -> dict[str, Any]:
     """One invocation's event: a single ``task.created`` record."""
-    return {"Records": [task_created_record(board_id)]}
+    return {"Records": [task_created_record(board_id, sequence=sequence)]}
 
 
 @contextmanager
@@ -105,54 +172,181 @@ def connections_endpoint(latency_ms: float, *options: str) -> Iterator[str]:
             server.terminate()
 
 
-def best_wall_time(event: dict[str, Any], runs: int) -> float:
-    """The fastest of ``runs`` handler runs; every run must post to every subscriber without a failure."""
-    best = float("inf")
+def seed_subscribers(table_name: str, count: int) -> None:
+    """``count`` open connections subscribed to the board, written as ``subscribe`` writes them (in bulk)."""
+    table = Table(table_name, CONNECTIONS_SCHEMA)
+    expires_at = utc_now() + timedelta(hours=2)
+    for start in range(0, count, 1000):
+        ids = [f"bench-{index:05d}" for index in range(start, min(count, start + 1000))]
+        users = {cid: f"user-{index % 50}" for index, cid in enumerate(ids)}
+        table.batch_save([Connection(connection_id=c, user_id=users[c], expires_at=expires_at) for c in ids])
+        table.batch_save(
+            [
+                Subscriber(board_id=BOARD_ID, connection_id=c, user_id=users[c], expires_at=expires_at)
+                for c in ids
+            ]
+        )
+        table.batch_save(
+            [Subscription(connection_id=c, board_id=BOARD_ID, expires_at=expires_at) for c in ids]
+        )
+
+
+def best_wall_time(event: dict[str, Any], runs: int) -> tuple[float, float]:
+    """The fastest of ``runs`` broadcaster runs and moto's part of it; no post may fail."""
+    best = (float("inf"), 0.0)
     for _ in range(runs):
-        started = time.perf_counter()
-        response = handler(event, LambdaContextDouble())
-        elapsed = time.perf_counter() - started
-        if response != {"batchItemFailures": []}:
+        response, elapsed, in_moto = MOTO.timed(lambda: broadcaster(event, LambdaContextDouble()))
+        if response != NO_FAILURES:
             raise SystemExit(f"A post failed, so the figures would mean nothing: {response}")
-        best = min(best, elapsed)
+        best = min(best, (elapsed, in_moto))
     return best
+
+
+@dataclass(frozen=True)
+class ShardedRun:
+    """Wall times of the broadcaster and of each sender, each with moto's part of it."""
+
+    broadcaster: tuple[float, float]
+    senders: list[tuple[float, float]]
+
+    @property
+    def slowest_sender(self) -> tuple[float, float]:
+        return max(self.senders)
+
+    @property
+    def end_to_end(self) -> float:
+        return self.broadcaster[0] + self.slowest_sender[0]
+
+    @property
+    def in_moto(self) -> float:
+        return self.broadcaster[1] + self.slowest_sender[1]
+
+
+def sharded_run(event: dict[str, Any], queue_url: str, connections: int) -> ShardedRun:
+    """The broadcaster queues the batches; then each batch is one sender invocation, timed on its own."""
+    sqs = boto3.client("sqs")
+    response, broadcasting, broadcasting_in_moto = MOTO.timed(
+        lambda: broadcaster(event, LambdaContextDouble())
+    )
+    if response != NO_FAILURES:
+        raise SystemExit("The broadcaster failed to queue the event.")
+    records = _receive_all(sqs, queue_url)
+    sent = 0
+    sending = []
+    for record in records:
+        response, wall, in_moto = MOTO.timed(
+            lambda record=record: sender({"Records": [record]}, LambdaContextDouble())
+        )
+        sending.append((wall, in_moto))
+        if response != NO_FAILURES:
+            raise SystemExit(f"A batch failed, so the figures would mean nothing: {response}")
+        sent += len(json.loads(record["body"])["connection_ids"])
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=record["receiptHandle"])
+    if sent != connections:
+        raise SystemExit(f"The batches held {sent} connections, not {connections}.")
+    return ShardedRun((broadcasting, broadcasting_in_moto), sending)
+
+
+def _receive_all(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every queued batch as the mapping hands it to a sender (FIFO: each group's first, then the next)."""
+    records: list[dict[str, Any]] = []
+    while messages := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"], VisibilityTimeout=600
+    ).get("Messages", []):
+        records.extend(
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m["Attributes"],
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:bench-fanout.fifo",
+                "awsRegion": "us-east-1",
+            }
+            for m in messages
+        )
+    return records
+
+
+def fifo_queue() -> str:
+    sqs = boto3.client("sqs")
+    return sqs.create_queue(
+        QueueName=f"bench-fanout-{time.time_ns()}.fifo", Attributes={"FifoQueue": "true"}
+    )["QueueUrl"]
+
+
+def read_times(table_name: str) -> tuple[float, float]:
+    """How long moto takes to answer the two reads: all subscribers (direct), their ids only (sharded)."""
+    connections = ConnectionsRepository(table_name)
+    started = time.perf_counter()
+    connections.subscribers_of(BOARD_ID)
+    middle = time.perf_counter()
+    connections.subscriber_ids_of(BOARD_ID)
+    return middle - started, time.perf_counter() - middle
+
+
+def measure(count: int, args: argparse.Namespace, callback_url: str) -> None:
+    os.environ.pop(ENV_FANOUT_QUEUE_URL, None)
+    os.environ[ENV_CONNECTIONS_TABLE_NAME] = create_connections_table(
+        boto3.client("dynamodb"), name=f"bench-connections-{count}"
+    )
+    os.environ[ENV_WEBSOCKET_CALLBACK_URL] = callback_url
+    store.connections.cache_clear()
+    seed_subscribers(os.environ[ENV_CONNECTIONS_TABLE_NAME], count)
+    if len(ConnectionsRepository().subscriber_ids_of(BOARD_ID)) != count:
+        raise SystemExit(f"Not all {count} connections are subscribed.")
+
+    print(f"fan-out of one event to {count:,} connections, {args.latency_ms:.0f} ms per post")
+    with concurrency(args.concurrency):
+        direct, direct_in_moto = best_wall_time(stream_event(BOARD_ID), args.runs)
+    print(
+        f"  direct, concurrency {args.concurrency:<3}   {direct * 1000:8.0f} ms   "
+        f"(one function, best of {args.runs}; moto answering: {direct_in_moto * 1000:.0f} ms)"
+    )
+    if count <= SEQUENTIAL_LIMIT:
+        with concurrency(1):
+            sequential, _ = best_wall_time(stream_event(BOARD_ID), 1)
+        print(
+            f"  direct, concurrency 1     {sequential * 1000:8.0f} ms   (speed-up {sequential / direct:.1f}x)"
+        )
+
+    os.environ[ENV_FANOUT_QUEUE_URL] = fifo_queue()
+    store.fanout_queue.cache_clear()
+    with concurrency(args.concurrency):
+        runs = [
+            sharded_run(stream_event(BOARD_ID, sequence=run + 2), os.environ[ENV_FANOUT_QUEUE_URL], count)
+            for run in range(args.runs)
+        ]
+    best = min(runs, key=lambda run: run.end_to_end)
+    senders = [wall for wall, _ in best.senders]
+    print(
+        f"  sharded, end to end       {best.end_to_end * 1000:8.0f} ms   (broadcaster "
+        f"{best.broadcaster[0] * 1000:.0f} ms + slowest of {len(senders)} senders in parallel "
+        f"{best.slowest_sender[0] * 1000:.0f} ms; sender median {statistics.median(senders) * 1000:.0f} ms; "
+        f"best of {args.runs}; moto answering: {best.in_moto * 1000:.0f} ms)"
+    )
+    if args.breakdown:
+        full, ids = read_times(os.environ[ENV_CONNECTIONS_TABLE_NAME])
+        print(
+            f"  of which moto's reads: all subscribers {full * 1000:.0f} ms (direct), "
+            f"ids only {ids * 1000:.0f} ms (sharded)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--connections", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--latency-ms", type=float, default=20.0, help="per-post latency of the endpoint")
     parser.add_argument("--concurrency", type=int, default=DEFAULT_FANOUT_CONCURRENCY)
-    parser.add_argument("--runs", type=int, default=3, help="runs of the concurrent case; best is kept")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each path; the best is kept")
+    parser.add_argument("--breakdown", action="store_true", help="also time moto's reads on their own")
     args = parser.parse_args()
-    with mock_aws(), connections_endpoint(args.latency_ms) as callback_url:
-        os.environ[ENV_CONNECTIONS_TABLE_NAME] = create_connections_table(boto3.client("dynamodb"))
-        os.environ[ENV_WEBSOCKET_CALLBACK_URL] = callback_url
-        connections = ConnectionsRepository()
-        for index in range(args.connections):
-            connections.connect(f"bench-{index:05d}", f"user-{index % 50}")
-            connections.subscribe(f"bench-{index:05d}", BOARD_ID)
-        event = stream_event(BOARD_ID)
-
-        started = time.perf_counter()
-        subscribers = len(connections.subscribers_of(BOARD_ID))
-        reading = time.perf_counter() - started
-        if subscribers != args.connections:
-            raise SystemExit(f"Only {subscribers} of {args.connections} connections are subscribed.")
-        with concurrency(args.concurrency):
-            concurrent = best_wall_time(event, args.runs)
-        with concurrency(1):
-            sequential = best_wall_time(event, 1)
-
-    print(
-        f"fan-out of one event to {args.connections} connections, {args.latency_ms:.0f} ms per post "
-        f"(Python {sys.version.split()[0]})"
-    )
-    print(f"  concurrency {args.concurrency:<4} {concurrent * 1000:8.0f} ms   (best of {args.runs})")
-    print(f"  concurrency 1    {sequential * 1000:8.0f} ms")
-    under_a_second = "yes" if concurrent < 1 else "no"
-    print(f"  speed-up: {sequential / concurrent:.1f}x (goal >= 10x); under 1 s: {under_a_second}")
-    print(f"  of each run, reading the subscribers from moto: {reading * 1000:.0f} ms")
+    print(f"(Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+    with mock_aws(), MOTO.installed(), connections_endpoint(args.latency_ms) as callback_url:
+        for count in args.connections:
+            measure(count, args, callback_url)
 
 
 if __name__ == "__main__":
