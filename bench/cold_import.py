@@ -2,7 +2,7 @@
 
 Lambda pays the handler module's import on every cold start, so this is each function's own share of
 cold-start latency. Each sample is a new interpreter (nothing cached in memory); within a round the floor
-and the seven handlers alternate, so that machine noise hits them alike, and the medians are compared.
+and every handler alternate, so that machine noise hits them alike, and the medians are compared.
 The environment is Lambda's as the stacks configure it, tracing on (``LAMBDA_TASK_ROOT`` set, no
 ``POWERTOOLS_TRACE_DISABLED``), so whatever tracing costs at import is counted. The code is imported as
 Lambda imports it: from a copy of the asset without ``__pycache__`` (the stacks exclude compiled files, and
@@ -26,7 +26,8 @@ LAMBDA_ASSET = ROOT / "lambdas"
 GOAL_RATIO = 1.3
 FLOOR_NAME = "floor: boto3 + one client"
 FLOOR_BODY = "import boto3; boto3.client('dynamodb')"
-# Every function of the app and its handler string, as the stacks set them (stacks/*_stack.py).
+# Every function of the app and its handler string, as the stacks set them (stacks/*_stack.py); the sender
+# exists where cdk.json shards the fan-out (prod).
 HANDLERS = {
     "REST API": "api.app.handler",
     "WebSocket authorizer": "ws.authorizer.handler",
@@ -35,6 +36,7 @@ HANDLERS = {
     "WebSocket actions": "ws.actions.handler",
     "stream broadcaster": "streams.broadcaster.handler",
     "uploads processor": "uploads.processor.handler",
+    "fan-out sender (prod)": "streams.sender.handler",
 }
 _TIMER = "import time; t = time.perf_counter(); {body}; print(time.perf_counter() - t)"
 # What Lambda and the stacks set; values are fake and nothing is called, the import only reads them.
