@@ -16,6 +16,7 @@ from event_source_doubles import (
     resource,
     wait_until,
 )
+from fakes import records_of
 
 from cdk_local_cloud.embedded_aws.moto_clients import MotoClients
 from cdk_local_cloud.events.delivery.destinations import DestinationSender
@@ -225,7 +226,7 @@ def test_a_reader_that_lost_its_shard_says_so_and_carries_on_after_its_last_reco
     later = reader.read(10)
 
     assert sequence_numbers(first + recovered + later) == ["1", "2", "3", "4", "5"]
-    [warning] = caplog.records
+    [warning] = records_of(caplog, "cdk_local_cloud.events.streams.shard_reader")
     assert "lost its shard" in warning.getMessage()
     assert "after sequence number 2" in warning.getMessage()
 
@@ -240,7 +241,7 @@ def test_a_record_that_lands_between_two_reads_is_no_lost_shard(caplog: pytest.L
         records = reader.read(10)
 
     assert sequence_numbers(records) == ["2"]
-    assert caplog.records == []
+    assert records_of(caplog, "cdk_local_cloud.events.streams.shard_reader") == []
 
 
 def test_a_quiet_reader_checks_its_shard_only_once_per_interval() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
+from fakes import records_of
 from rest_gateway_doubles import (
     GatewayClient,
     RecordingInvoker,
@@ -29,9 +30,6 @@ def gateway() -> Iterator[GatewayClient]:
     api.stage("v1")
     with serve(deployment_of(api), RecordingInvoker()) as client:
         yield client
-
-
-_GATEWAY_LOGGERS = ("aiohttp", "cdk_local_cloud")
 
 
 def _reset(connection: socket.socket) -> None:
@@ -62,9 +60,7 @@ def test_a_reset_mid_request_logs_one_line_without_a_traceback(
     while not [record for record in caplog.records if record.name == "aiohttp.access"]:
         assert time.monotonic() < deadline, "the gateway logged nothing for the dropped request"
         time.sleep(0.05)
-    # Only the gateway's own loggers: under pytest-xdist this process may also hold another test's cloud,
-    # whose embedded AWS logs its own errors once a later test has reset moto's shared state.
-    gateway_records = [record for record in caplog.records if record.name.startswith(_GATEWAY_LOGGERS)]
+    gateway_records = [*records_of(caplog, "aiohttp"), *records_of(caplog, "cdk_local_cloud")]
     loud = [record for record in gateway_records if record.levelno >= logging.WARNING or record.exc_info]
     assert not loud, [record.getMessage() for record in loud]
     (access,) = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]

@@ -4,6 +4,7 @@ import logging
 from typing import Any
 
 import pytest
+from fakes import records_of
 
 from cdk_local_cloud.iam import evaluate
 from cdk_local_cloud.iam.wildcard_patterns import matches, may_overlap
@@ -181,7 +182,7 @@ def test_a_conditioned_statement_applies_and_warns_once_per_condition_key(
 
     assert first.allowed
     assert second.allowed
-    assert [record.getMessage() for record in caplog.records] == [
+    assert [record.getMessage() for record in records_of(caplog, "cdk_local_cloud.iam")] == [
         f"local cloud IAM: condition {key} is not evaluated; the statement is applied without it"
     ]
 
@@ -193,7 +194,7 @@ def test_a_conditioned_statement_that_does_not_apply_does_not_warn(caplog: pytes
         decision = evaluate([conditioned], "s3:GetObject", OBJECT)
 
     assert not decision.allowed
-    assert caplog.records == []
+    assert records_of(caplog, "cdk_local_cloud.iam") == []
 
 
 @pytest.mark.parametrize(

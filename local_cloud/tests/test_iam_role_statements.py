@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import records_of
 
 from cdk_local_cloud.contracts.deployment import Deployment, Resource
 from cdk_local_cloud.iam import RoleNotFoundError, role_statements
@@ -105,9 +106,9 @@ def test_an_aws_managed_policy_grants_nothing_and_is_named_once_in_a_warning(
         second = role_statements(deployment, ROLE_ARN)
 
     assert first == second == []
-    assert len(caplog.records) == 1
-    assert AWS_MANAGED_ARN in caplog.records[0].getMessage()
-    assert "AWS managed" in caplog.records[0].getMessage()
+    [warning] = records_of(caplog, "cdk_local_cloud.iam")
+    assert AWS_MANAGED_ARN in warning.getMessage()
+    assert "AWS managed" in warning.getMessage()
 
 
 def test_a_role_that_the_deployment_does_not_hold_is_an_error_that_says_what_to_pass() -> None:

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import records_of
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
 from cdk_local_cloud.contracts.deployment import Deployment, Resource
@@ -189,7 +190,7 @@ def test_loading_warns_once_about_caching_and_unsupported_integrations(
     with caplog.at_level(logging.WARNING):
         load_rest_apis(deployment)
 
-    messages = [record.getMessage() for record in caplog.records]
+    messages = [record.getMessage() for record in records_of(caplog, "cdk_local_cloud")]
     assert len([message for message in messages if "caching" in message]) == 1
     assert len([message for message in messages if "HTTP_PROXY" in message]) == 1
 
