@@ -21,12 +21,12 @@ An idle poller reads again as soon as a message is sent to its queue
 
 import logging
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cdk_local_cloud.contracts.invocation import FunctionInvoker, InvocationResult
 from cdk_local_cloud.embedded_aws.queue_message_notices import stop_watching_queue, watch_queue
+from cdk_local_cloud.events.delivery.batching_window import BatchingWindow
 from cdk_local_cloud.events.delivery.guarded_invoke import invoke_guarded
 from cdk_local_cloud.events.polling_thread import PollingPace, PollingThread, StepOutcome
 from cdk_local_cloud.events.queues.mapping_config import QueueMappingConfig
@@ -60,11 +60,10 @@ class _QueuePoller:
         self._queue_url = queue_url
         self._retry_delay = retry_delay
         self._visibility_timeout = self._queue_visibility_timeout()
-        self._batch: list[dict[str, Any]] = []
-        self._window_opened_at: float | None = None
+        self._batch = BatchingWindow(batch_size=config.batch_size, window_seconds=config.batching_window)
 
     def step(self) -> StepOutcome:
-        wanted = min(self._config.batch_size - len(self._batch), _SQS_BATCH_LIMIT)
+        wanted = min(self._batch.room, _SQS_BATCH_LIMIT)
         received = self._sqs.receive_message(
             QueueUrl=self._queue_url,
             MaxNumberOfMessages=wanted,
@@ -74,23 +73,16 @@ class _QueuePoller:
         records = [lambda_sqs_record(message, self._config.queue_arn) for message in received]
         accepted = [record for record in records if self._config.record_filter.accepts(filter_view(record))]
         self._delete([record for record in records if record not in accepted])
-        self._batch.extend(accepted)
-        if self._batch and self._batch_ready():
+        self._batch.add(accepted)
+        if self._batch.ready():
             self._deliver()
             return StepOutcome.BUSY
         if received:
             return StepOutcome.BUSY
         return StepOutcome.WAITING if self._batch else StepOutcome.IDLE
 
-    def _batch_ready(self) -> bool:
-        if self._window_opened_at is None:
-            self._window_opened_at = time.monotonic()
-        if len(self._batch) >= self._config.batch_size:
-            return True
-        return time.monotonic() - self._window_opened_at >= self._config.batching_window
-
     def _deliver(self) -> None:
-        batch, self._batch, self._window_opened_at = self._batch, [], None
+        batch = self._batch.take()
         result = invoke_guarded(self._invoker, self._config.function.name, {"Records": batch})
         failed_ids, reason = self._failures(batch, result)
         self._delete([record for record in batch if record["messageId"] not in failed_ids])

@@ -9,12 +9,12 @@ idle poller reads again as soon as moto adds a record to its stream
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from cdk_local_cloud.contracts.invocation import FunctionInvoker
 from cdk_local_cloud.embedded_aws.stream_write_notices import stop_watching_stream, watch_stream
+from cdk_local_cloud.events.delivery.batching_window import BatchingWindow
 from cdk_local_cloud.events.delivery.destinations import DestinationSender
 from cdk_local_cloud.events.polling_thread import PollingPace, PollingThread, StepOutcome
 from cdk_local_cloud.events.streams.batch_delivery import BatchDelivery
@@ -44,34 +44,26 @@ class _ShardPoller:
         self._reader = reader
         self._delivery = delivery
         self._on_closed = on_closed
-        self._batch: list[dict[str, Any]] = []
-        self._window_opened_at: float | None = None
+        self._batch = BatchingWindow(batch_size=config.batch_size, window_seconds=config.batching_window)
 
     def step(self) -> StepOutcome:
-        limit = min(self._config.batch_size - len(self._batch), _GET_RECORDS_LIMIT)
+        limit = min(self._batch.room, _GET_RECORDS_LIMIT)
         fetched = self._reader.read(limit)
         converted = (lambda_stream_record(record, self._config.stream_arn) for record in fetched)
-        self._batch.extend(record for record in converted if self._config.record_filter.accepts(record))
+        self._batch.add([record for record in converted if self._config.record_filter.accepts(record)])
         if self._reader.closed:
             self._flush()
             self._on_closed(self._reader.shard_id)
             return StepOutcome.IDLE
-        if self._batch and self._batch_ready():
+        if self._batch.ready():
             self._flush()
             return StepOutcome.BUSY
         if fetched:
             return StepOutcome.BUSY
         return StepOutcome.WAITING if self._batch else StepOutcome.IDLE
 
-    def _batch_ready(self) -> bool:
-        if self._window_opened_at is None:
-            self._window_opened_at = time.monotonic()
-        if len(self._batch) >= self._config.batch_size:
-            return True
-        return time.monotonic() - self._window_opened_at >= self._config.batching_window
-
     def _flush(self) -> None:
-        batch, self._batch, self._window_opened_at = self._batch, [], None
+        batch = self._batch.take()
         if batch:
             self._delivery.deliver(batch)
 
