@@ -118,3 +118,14 @@ def test_filter_criteria_pass_a_record_that_any_filter_matches() -> None:
 
 def test_no_filter_criteria_pass_every_record() -> None:
     assert RecordFilter.from_criteria(None).accepts({"anything": 1})
+
+
+def test_a_mapping_s_bad_pattern_names_the_mapping_and_the_fix() -> None:
+    properties = {"FilterCriteria": {"Filters": [{"Pattern": "{not json"}]}}
+
+    with pytest.raises(EventPatternError, match=r"^Event source mapping Shop/Orders: .*Fix its FilterCri"):
+        RecordFilter.of_mapping(properties, "Shop/Orders")
+
+
+def test_a_mapping_without_filter_criteria_accepts_every_record() -> None:
+    assert RecordFilter.of_mapping({}, "Shop/Orders").accepts({"eventName": "INSERT"})

@@ -219,5 +219,16 @@ class RecordFilter:
         filters = (criteria or {}).get("Filters") or []
         return cls(tuple(EventPattern.parse(entry.get("Pattern", "")) for entry in filters))
 
+    @classmethod
+    def of_mapping(cls, properties: Mapping[str, Any], label: str) -> "RecordFilter":
+        """An event source mapping's ``FilterCriteria``; a bad pattern names the mapping and the fix."""
+        try:
+            return cls.from_criteria(properties.get("FilterCriteria"))
+        except EventPatternError as error:
+            raise EventPatternError(
+                f"Event source mapping {label}: {error} "
+                "Fix its FilterCriteria in the app and synthesize again."
+            ) from None
+
     def accepts(self, record: Mapping[str, Any]) -> bool:
         return not self.patterns or any(pattern.matches(record) for pattern in self.patterns)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cdk_local_cloud.contracts.deployment import Deployment, Resource
-from cdk_local_cloud.events.event_filter import EventPatternError, RecordFilter
+from cdk_local_cloud.events.event_filter import RecordFilter
 from cdk_local_cloud.events.function_refs import FunctionRef, resolve_function
 
 __all__ = ["QueueMappingConfig", "is_sqs_arn"]
@@ -47,13 +47,7 @@ class QueueMappingConfig:
     def from_resource(cls, resource: Resource, deployment: Deployment) -> "QueueMappingConfig":
         properties = resource.properties
         label = f"{resource.stack}/{resource.logical_id}"
-        try:
-            record_filter = RecordFilter.from_criteria(properties.get("FilterCriteria"))
-        except EventPatternError as error:
-            raise EventPatternError(
-                f"Event source mapping {label}: {error} "
-                "Fix its FilterCriteria in the app and synthesize again."
-            ) from None
+        record_filter = RecordFilter.of_mapping(properties, label)
         scaling = properties.get("ScalingConfig") or {}
         maximum_concurrency = scaling.get("MaximumConcurrency")
         return cls(

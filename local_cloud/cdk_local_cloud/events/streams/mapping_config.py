@@ -11,7 +11,7 @@ from typing import Any
 
 from cdk_local_cloud.contracts.deployment import Deployment, Resource
 from cdk_local_cloud.events.delivery.retry_policy import RetryPolicy
-from cdk_local_cloud.events.event_filter import EventPatternError, RecordFilter
+from cdk_local_cloud.events.event_filter import RecordFilter
 from cdk_local_cloud.events.function_refs import FunctionRef, resolve_function
 
 __all__ = ["MAPPING_TYPE", "StreamMappingConfig", "is_dynamodb_stream_arn"]
@@ -55,13 +55,7 @@ class StreamMappingConfig:
     ) -> "StreamMappingConfig":
         properties = resource.properties
         label = f"{resource.stack}/{resource.logical_id}"
-        try:
-            record_filter = RecordFilter.from_criteria(properties.get("FilterCriteria"))
-        except EventPatternError as error:
-            raise EventPatternError(
-                f"Event source mapping {label}: {error} "
-                "Fix its FilterCriteria in the app and synthesize again."
-            ) from None
+        record_filter = RecordFilter.of_mapping(properties, label)
         on_failure: Mapping[str, Any] = (properties.get("DestinationConfig") or {}).get("OnFailure") or {}
         return cls(
             label=label,
