@@ -2,11 +2,15 @@
 credentials."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from event_source_doubles import FakeInvoker, StartSources, build_deployment
 from fakes import REGION
 
+from cdk_local_cloud.contracts.deployment import Resource
 from cdk_local_cloud.embedded_aws.server import EmbeddedAws
+from cdk_local_cloud.events import EventSources
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +29,26 @@ def fake_aws_environment(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) ->
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     return moto_endpoint
+
+
+@pytest.fixture
+def invoker() -> FakeInvoker:
+    return FakeInvoker()
+
+
+@pytest.fixture
+def start_sources(moto_endpoint: str, tmp_path: Path, invoker: FakeInvoker) -> Iterator[StartSources]:
+    """Starts event sources for a deployment of the given resources, with the tests' short intervals unless
+    told otherwise (``poll_interval=``, ...); all of them stop at teardown."""
+    started: list[EventSources] = []
+
+    def start(*resources: Resource, **intervals: float) -> EventSources:
+        settings = {"poll_interval": 0.05, "retry_delay": 0.05} | intervals
+        sources = EventSources(build_deployment(moto_endpoint, tmp_path, *resources), invoker, **settings)
+        sources.start()
+        started.append(sources)
+        return sources
+
+    yield start
+    for sources in started:
+        sources.close()

@@ -14,11 +14,14 @@ from fakes import FAKE_ACCOUNT_ID, REGION
 
 from cdk_local_cloud.contracts.deployment import Deployment, Resource
 from cdk_local_cloud.contracts.invocation import FunctionError, InvocationResult
+from cdk_local_cloud.events import EventSources
 
 STACK = "Events"
 T = TypeVar("T")
 
 Responder = Callable[[str, Any], InvocationResult]
+# conftest.start_sources: event sources started for a deployment of these resources (intervals as keywords).
+StartSources = Callable[..., EventSources]
 
 
 def succeed(_function: str, _event: Any) -> InvocationResult:

@@ -4,7 +4,6 @@ policies), a hand-built mapping, and a fake function host that records batches a
 import json
 import logging
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -12,7 +11,7 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import SqsModel
 from event_source_doubles import (
     FakeInvoker,
-    build_deployment,
+    StartSources,
     fail,
     function_resource,
     resource,
@@ -123,33 +122,21 @@ def fifo_queue(sqs: Any) -> Iterator[Queue]:
     created.close()
 
 
-@pytest.fixture
-def invoker() -> FakeInvoker:
-    return FakeInvoker()
-
-
 StartMapping = Callable[..., EventSources]
 
 
 @pytest.fixture
-def start_mapping(moto_endpoint: str, tmp_path: Path, invoker: FakeInvoker) -> Iterator[StartMapping]:
+def start_mapping(start_sources: StartSources) -> StartMapping:
     """Starts event sources for one mapping on ``source`` (a Queue); keyword arguments are its template
     properties, but ``poll_interval`` (how often an idle poller reads)."""
-    started: list[EventSources] = []
 
     def start(source: Queue, *, poll_interval: float = 0.05, **properties: Any) -> EventSources:
         mapping = resource(
             "Mapping", MAPPING_TYPE, {"EventSourceArn": source.arn, "FunctionName": FUNCTION} | properties
         )
-        deployment = build_deployment(moto_endpoint, tmp_path, function_resource(FUNCTION), mapping)
-        sources = EventSources(deployment, invoker, poll_interval=poll_interval, retry_delay=0.05)
-        sources.start()
-        started.append(sources)
-        return sources
+        return start_sources(function_resource(FUNCTION), mapping, poll_interval=poll_interval)
 
-    yield start
-    for sources in started:
-        sources.close()
+    return start
 
 
 def test_messages_reach_the_function_in_lambdas_sqs_event_format_and_leave_the_queue(

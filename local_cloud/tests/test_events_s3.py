@@ -3,7 +3,6 @@ notified function as S3 events, failures are retried and then reach the on-failu
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,7 +12,7 @@ from aws_lambda_powertools.utilities.parser.models import S3Model
 from event_source_doubles import (
     FakeInvoker,
     QueueReader,
-    build_deployment,
+    StartSources,
     fail,
     function_arn,
     function_resource,
@@ -24,7 +23,6 @@ from event_source_doubles import (
 from fakes import REGION
 
 from cdk_local_cloud.contracts.deployment import Resource
-from cdk_local_cloud.events import EventSources
 
 UPLOADS = "Events-Uploads"
 
@@ -64,34 +62,6 @@ def queues(aws: Aws) -> Iterator[Callable[[], QueueReader]]:
     yield create
     for queue in created:
         queue.close()
-
-
-@pytest.fixture
-def invoker() -> FakeInvoker:
-    return FakeInvoker()
-
-
-StartSources = Callable[..., EventSources]
-
-
-@pytest.fixture
-def start_sources(moto_endpoint: str, tmp_path: Path, invoker: FakeInvoker) -> Iterator[StartSources]:
-    started: list[EventSources] = []
-
-    def start(*resources: Resource) -> EventSources:
-        sources = EventSources(
-            build_deployment(moto_endpoint, tmp_path, *resources),
-            invoker,
-            poll_interval=0.05,
-            retry_delay=0.05,
-        )
-        sources.start()
-        started.append(sources)
-        return sources
-
-    yield start
-    for sources in started:
-        sources.close()
 
 
 def cdk_notifications(bucket: str, **configuration: Any) -> Resource:

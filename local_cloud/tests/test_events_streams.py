@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from event_source_doubles import (
     FakeInvoker,
     QueueReader,
+    StartSources,
     build_deployment,
     fail,
     function_arn,
@@ -90,21 +91,13 @@ def failure_queue(aws_clients: dict[str, Any]) -> Iterator[QueueReader]:
     queue.close()
 
 
-@pytest.fixture
-def invoker() -> FakeInvoker:
-    return FakeInvoker()
-
-
 StartMapping = Callable[..., EventSources]
 
 
 @pytest.fixture
-def start_mapping(
-    moto_endpoint: str, tmp_path: Path, table: StreamTable, invoker: FakeInvoker
-) -> Iterator[StartMapping]:
+def start_mapping(table: StreamTable, start_sources: StartSources) -> StartMapping:
     """Starts event sources for one mapping on ``table``; keyword arguments are its template properties
     (but the pollers' idle waits: ``poll_interval`` the first, ``idle_poll_interval`` the longest)."""
-    started: list[EventSources] = []
 
     def start(
         *, poll_interval: float = 0.05, idle_poll_interval: float = 0.2, **properties: Any
@@ -115,21 +108,14 @@ def start_mapping(
             {"EventSourceArn": table.stream_arn, "FunctionName": FUNCTION, "StartingPosition": "LATEST"}
             | properties,
         )
-        deployment = build_deployment(moto_endpoint, tmp_path, function_resource(FUNCTION), mapping)
-        sources = EventSources(
-            deployment,
-            invoker,
+        return start_sources(
+            function_resource(FUNCTION),
+            mapping,
             poll_interval=poll_interval,
             idle_poll_interval=idle_poll_interval,
-            retry_delay=0.05,
         )
-        sources.start()
-        started.append(sources)
-        return sources
 
-    yield start
-    for sources in started:
-        sources.close()
+    return start
 
 
 def test_records_reach_the_function_in_lambdas_dynamodb_event_format(
