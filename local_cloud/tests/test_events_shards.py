@@ -119,11 +119,6 @@ class FakeStreams:
         }
 
 
-@pytest.fixture
-def invoker() -> FakeInvoker:
-    return FakeInvoker()
-
-
 def start_mapping(
     streams: FakeStreams, invoker: FakeInvoker, tmp_path: Path, starting_position: str
 ) -> StreamMapping:
