@@ -32,6 +32,7 @@ $(STAMPS)/venv: requirements.txt requirements-dev.txt lambdas/layers/auth/requir
 	@mkdir -p $(STAMPS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --editable ./local_cloud
 	@touch $@
 
 # checkov pins a boto3 the project's pin excludes, so it gets a venv of its own; the infra tests run it from there.
