@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
-import boto3
 import pytest
 import requests
 from aws_cdk import aws_apigateway as apigateway
@@ -37,6 +36,7 @@ from botocore.exceptions import ClientError
 from event_source_doubles import wait_until
 from fakes import REGION
 
+from cdk_local_cloud.embedded_aws.moto_clients import MotoClients
 from cdk_local_cloud.embedded_aws.saved_state import STATE_FILE_NAME
 
 STACK = "Kept"
@@ -113,13 +113,7 @@ class Running:
     endpoint_url: str
 
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint_url,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        return MotoClients(self.endpoint_url, REGION).client(service)
 
     def me(self, token: str) -> requests.Response:
         return requests.get(f"{self.outputs['ApiUrl']}me", headers={"Authorization": token}, timeout=60)
