@@ -145,15 +145,18 @@ class Table:
             yield from (load_item(model_cls, item, self.schema) for item in items)
 
     def query_keys(
-        self, key_condition: ConditionBase, *, consistent: bool = False
+        self, key_condition: ConditionBase, *, consistent: bool = False, page_size: int | None = None
     ) -> Iterator[dict[str, Any]]:
         """The primary key of every item a key condition selects (``{"pk": ..., "sk": ...}``), as read.
 
         Only the key attributes travel (a keys-only projection, in DynamoDB's 1 MB pages), so learning
         *which* items a large partition holds costs a fraction of reading them: what a fan-out needs to
-        split a long list of recipients into batches that others then read and act on.
+        split a long list of recipients into batches that others then read and act on. ``page_size`` caps
+        the keys of each Query (its ``Limit``): a caller that stops after that many keys has sent one Query
+        however large the partition (two, if DynamoDB's 1 MB limit ended the first page sooner).
         """
-        for keys in self._key_pages(key_condition, filter=None, page_size=None, consistent=consistent):
+        pages = self._key_pages(key_condition, filter=None, page_size=page_size, consistent=consistent)
+        for keys in pages:
             yield from (
                 {name: _key_deserializer.deserialize(value) for name, value in key.items()} for key in keys
             )
