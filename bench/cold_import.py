@@ -5,15 +5,15 @@ cold-start latency. Each sample is a new interpreter (nothing cached in memory);
 and every handler alternate, so that machine noise hits them alike, and the medians are compared.
 The environment is Lambda's as the stacks configure it, tracing on (``LAMBDA_TASK_ROOT`` set, no
 ``POWERTOOLS_TRACE_DISABLED``), so whatever tracing costs at import is counted. The code is imported as
-Lambda imports it: from a copy of the asset without ``__pycache__`` (the stacks exclude compiled files, and
-Lambda cannot write them in /var/task, so it compiles the asset's modules at every cold start), while the
-libraries come with their bytecode, as the runtime and its layers do.
+Lambda imports it: from the asset as the stacks build it (``serverless_blocks.bytecode``: the ``lambdas``
+folder with the stacks' excludes and bytecode compiled for the runtime), run with ``-B`` so that nothing
+else is written, while the libraries come with their bytecode, as the runtime and its layers do.
+``--without-bytecode`` imports the sources alone, as Lambda did before the assets shipped bytecode.
 Run: `make bench` or `.venv/bin/python bench/cold_import.py`.
 """
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -83,10 +83,29 @@ def sample(body: str, asset: Path, *, write_bytecode: bool = False) -> float:
     return float(output.strip().splitlines()[-1])
 
 
+def stage_asset(destination: Path, *, with_bytecode: bool) -> str:
+    """Stage the function asset at ``destination`` as the stacks do; say what it ships."""
+    # CDK (and its node process) only for this; the tests import this module's tables without it.
+    sys.path.insert(0, str(ROOT))
+    from aws_cdk import aws_lambda as lambda_  # noqa: PLC0415
+
+    from serverless_blocks.bytecode import runtime_interpreter, stage_with_bytecode  # noqa: PLC0415
+    from stacks.functions import ASSET_EXCLUDES  # noqa: PLC0415
+
+    # The stacks' runtime: PythonFunctionProps' default.
+    runtime = lambda_.Runtime.PYTHON_3_13
+    interpreter = runtime_interpreter(runtime) if with_bytecode else None
+    stage_with_bytecode(LAMBDA_ASSET, destination, ASSET_EXCLUDES, interpreter)
+    return f"bytecode for {runtime.name}" if interpreter else "sources only"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=21, help="fresh processes per case (default 21)")
-    runs = parser.parse_args().runs
+    parser.add_argument("--without-bytecode", action="store_true", help="stage the asset as sources only")
+    arguments = parser.parse_args()
+    runs = arguments.runs
+
     cases = {FLOOR_NAME: FLOOR_BODY} | {name: import_body(handler) for name, handler in HANDLERS.items()}
     for body in cases.values():
         # The libraries' bytecode on disk, as the runtime and its layers ship it.
@@ -94,13 +113,16 @@ def main() -> None:
     samples: dict[str, list[float]] = {name: [] for name in cases}
     with tempfile.TemporaryDirectory() as staging:
         asset = Path(staging) / "asset"
-        shutil.copytree(LAMBDA_ASSET, asset, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shipped = stage_asset(asset, with_bytecode=not arguments.without_bytecode)
         for _ in range(runs):
             for name, body in cases.items():
                 samples[name].append(sample(body, asset))
     medians = {name: statistics.median(values) for name, values in samples.items()}
     floor = medians[FLOOR_NAME]
-    print(f"cold import, median of {runs} fresh processes each (Python {sys.version.split()[0]}, tracing on)")
+    print(
+        f"cold import, median of {runs} fresh processes each (Python {sys.version.split()[0]}, tracing on, "
+        f"asset with {shipped})"
+    )
     print(f"  {FLOOR_NAME:<48} median {floor * 1000:7.1f} ms")
     ratios = {name: medians[name] / floor for name in HANDLERS}
     for name, handler in HANDLERS.items():

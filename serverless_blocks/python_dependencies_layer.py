@@ -27,6 +27,7 @@ from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from serverless_blocks.bytecode import BUNDLING_IMAGE_UNUSED, compile_tree, interpreter_or_warning
 from serverless_blocks.python_runtimes import is_python3
 
 __all__ = [
@@ -38,10 +39,9 @@ __all__ = [
 ]
 
 # Lambda adds /opt/python, where a layer's "python/" directory lands, to sys.path.
+_LAYER_MOUNT: Final = "/opt"
 _LAYER_PYTHON_DIR: Final = "python"
 _WHEEL_PLATFORMS: Final = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
-# Bundling never reaches Docker because the local bundler always succeeds or raises; CDK still needs an image.
-_UNUSED_IMAGE: Final = "unused"
 # Shown with a failure: the end of pip's output is where it says what it could not install.
 _PIP_OUTPUT_TAIL_CHARS: Final = 2000
 
@@ -99,17 +99,20 @@ class PythonDependenciesLayer(Construct):
         if not requirements.is_file():
             raise RequirementsFileNotFoundError(requirements)
         pip_arguments = _pip_arguments(requirements.name, props)
+        interpreter = interpreter_or_warning(self, props.runtime)
         code = lambda_.Code.from_asset(
             str(requirements.parent),
             # Only the requirements file is the source, so nothing else in its directory changes the hash.
             exclude=["*", f"!{requirements.name}"],
             asset_hash_type=AssetHashType.SOURCE,
             bundling=BundlingOptions(
-                image=DockerImage.from_registry(_UNUSED_IMAGE),
+                image=DockerImage.from_registry(BUNDLING_IMAGE_UNUSED),
                 # CDK hashes the bundling options with the source: the platform is part of the command,
                 # so an arm64 and an x86_64 layer of the same file never share an asset.
                 command=pip_arguments,
-                local=_PipInstall(requirements),
+                # Hashed with the command, so a layer with bytecode and one without never share an asset.
+                environment={"COMPILED_FOR": props.runtime.name if interpreter else "none"},
+                local=_PipInstall(requirements, interpreter),
             ),
         )
         self.layer = lambda_.LayerVersion(
@@ -124,13 +127,16 @@ class PythonDependenciesLayer(Construct):
 
 @jsii.implements(ILocalBundling)
 class _PipInstall:
-    """Runs the bundling command with this interpreter's pip instead of inside a container."""
+    """Runs the bundling command with this interpreter's pip instead of inside a container, then compiles
+    the libraries with the runtime's interpreter (pip would compile them for this one)."""
 
-    def __init__(self, requirements: Path) -> None:
+    def __init__(self, requirements: Path, interpreter: str | None) -> None:
         self._requirements = requirements
+        self._interpreter = interpreter
 
     def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
-        arguments = [*(options.command or []), "--target", str(Path(output_dir) / _LAYER_PYTHON_DIR)]
+        target = Path(output_dir) / _LAYER_PYTHON_DIR
+        arguments = [*(options.command or []), "--target", str(target)]
         # The arguments come from the construct's own props, never from a shell, so nothing is interpolated.
         result = subprocess.run(  # noqa: S603
             [sys.executable, "-m", "pip", *arguments],
@@ -142,6 +148,10 @@ class _PipInstall:
         if result.returncode != 0:
             raise DependencyInstallError(
                 self._requirements, (result.stderr or result.stdout)[-_PIP_OUTPUT_TAIL_CHARS:]
+            )
+        if self._interpreter is not None:
+            compile_tree(
+                target, self._interpreter, f"{_LAYER_MOUNT}/{_LAYER_PYTHON_DIR}", source=self._requirements
             )
         return True
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import AssetHashType, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -29,6 +29,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from serverless_blocks.bytecode import UNCOMPILED_CONSEQUENCE, bytecode_bundling, interpreter_or_warning
 from serverless_blocks.canary_release import CanaryRelease, CanaryReleaseProps
 from serverless_blocks.compliance import acknowledge_rule, skip_check, warn_weakened_default
 from serverless_blocks.log_group import create_log_group
@@ -100,6 +101,8 @@ _NO_RESERVED_CONCURRENCY_REASON = (
     "the account's shared pool; load is bounded upstream instead (API Gateway stage and method throttling, "
     "event source batch sizes), and callers that need a cap pass 'reserved_concurrent_executions'."
 )
+# Set by `cdk synth --no-staging` (local tools that run the code where it is): the asset is the source folder.
+_STAGING_DISABLED_CONTEXT = "aws:cdk:disable-asset-staging"
 _TRACING_DISABLED_CONSEQUENCE = "requests through this function no longer appear in X-Ray traces."
 _TRACED_RESPONSES_CONSEQUENCE = (
     "every traced function's return value (user data, presigned URLs with session tokens) is stored in "
@@ -174,6 +177,9 @@ class PythonFunctionProps:
     dead_letter_queue: sqs.IQueue | None = None
     layers: Sequence[lambda_.ILayerVersion] = ()
     asset_excludes: Sequence[str] = DEFAULT_ASSET_EXCLUDES
+    # Ships bytecode compiled for the runtime in the asset (serverless_blocks.bytecode): Lambda cannot write
+    # __pycache__ in /var/task, so without it each cold start compiles the code it imports.
+    compile_bytecode: bool = True
     # Encrypts the function's log group; None leaves it to CloudWatch Logs' service-managed key.
     encryption_key: kms.IKey | None = None
     # Powertools' tracer stores each decorated function's return value in X-Ray unless told not to; return
@@ -219,7 +225,7 @@ class PythonFunction(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            code=lambda_.Code.from_asset(str(_code_directory(props)), exclude=list(props.asset_excludes)),
+            code=self._code(props),
             handler=props.handler,
             runtime=props.runtime,
             architecture=props.architecture,
@@ -244,6 +250,20 @@ class PythonFunction(Construct):
         self.invocable: lambda_.IFunction = self.release.alias if self.release else self.function
         self._acknowledge_findings(props)
         self._warn_about_weakened_defaults(props)
+
+    def _code(self, props: PythonFunctionProps) -> lambda_.Code:
+        """The asset: the code directory without its excludes, with bytecode for the runtime when staged."""
+        source = _code_directory(props)
+        excludes = list(props.asset_excludes)
+        if not props.compile_bytecode or self.node.try_get_context(_STAGING_DISABLED_CONTEXT):
+            return lambda_.Code.from_asset(str(source), exclude=excludes)
+        interpreter = interpreter_or_warning(self, props.runtime)
+        return lambda_.Code.from_asset(
+            str(source),
+            exclude=excludes,
+            asset_hash_type=AssetHashType.SOURCE,
+            bundling=bytecode_bundling(source, excludes, props.runtime, interpreter),
+        )
 
     def _acknowledge_findings(self, props: PythonFunctionProps) -> None:
         if props.tracing != lambda_.Tracing.DISABLED:
@@ -279,6 +299,8 @@ class PythonFunction(Construct):
             warn_weakened_default(self, "tracing", _TRACING_DISABLED_CONSEQUENCE)
         if props.trace_responses:
             warn_weakened_default(self, "trace_responses", _TRACED_RESPONSES_CONSEQUENCE)
+        if not props.compile_bytecode:
+            warn_weakened_default(self, "compile_bytecode", UNCOMPILED_CONSEQUENCE)
         if props.log_retention == logs.RetentionDays.INFINITE:
             warn_weakened_default(self, "log_retention", "logs are kept, and billed, forever.")
         if props.release is None:

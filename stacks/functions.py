@@ -12,11 +12,11 @@ from serverless_blocks import DEFAULT_ASSET_EXCLUDES, CanaryReleaseProps, Python
 from stacks.config import EnvironmentConfig
 from stacks.encryption import allow_key_use
 
-__all__ = ["LAMBDA_CODE_PATH", "corkboard_function"]
+__all__ = ["ASSET_EXCLUDES", "LAMBDA_CODE_PATH", "corkboard_function"]
 
 LAMBDA_CODE_PATH = "lambdas"
 # Layer requirements live beside the code but are build input for layers, not function code.
-_ASSET_EXCLUDES = (*DEFAULT_ASSET_EXCLUDES, "layers")
+ASSET_EXCLUDES = (*DEFAULT_ASSET_EXCLUDES, "layers")
 _RELEASES_ID = "Releases"
 
 
@@ -52,7 +52,7 @@ def corkboard_function(
             log_retention=config.log_retention,
             environment=dict(environment or {}),
             layers=layers,
-            asset_excludes=_ASSET_EXCLUDES,
+            asset_excludes=ASSET_EXCLUDES,
             encryption_key=encryption_key,
             release=CanaryReleaseProps(
                 deployment_config=config.deployment_config, application=_releases(Stack.of(scope))

@@ -4,6 +4,9 @@ One synthesis runs pip (a tiny pure-Python pin, ``six``, from PyPI); every other
 through CDK's ``aws:cdk:bundling-stacks`` context, which still computes the asset hash from the source.
 """
 
+import importlib.util
+import marshal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,8 @@ from tests.infra.cfn_lint_check import lint_template
 
 LAYER = "AWS::Lambda::LayerVersion"
 REQUIREMENTS = "six==1.17.0\n"
+# PEP 552: hash-based (bit 0), unchecked (bit 1 clear).
+UNCHECKED_HASH_FLAGS = 0b01
 # CDK bundles only the stacks this context lists; an empty list skips bundling, not hashing.
 SKIP_BUNDLING: dict[str, Any] = {"aws:cdk:bundling-stacks": []}
 
@@ -73,6 +78,19 @@ def test_default_layer_ships_the_packages_under_python(
     staged = default.assembly_dir / f"asset.{_asset_hash(default.template)}"
     assert (staged / "python" / "six.py").is_file()
     assert {path.name for path in staged.iterdir()} == {"python"}
+
+
+def test_default_layer_ships_bytecode_compiled_for_the_runtime(
+    default: SynthesizedBlock[PythonDependenciesLayer],
+) -> None:
+    """A layer is read-only in Lambda too: its libraries' bytecode must come with it."""
+    python = default.assembly_dir / f"asset.{_asset_hash(default.template)}" / "python"
+    compiled = (python / "__pycache__" / f"six.{sys.implementation.cache_tag}.pyc").read_bytes()
+    assert compiled[:4] == importlib.util.MAGIC_NUMBER
+    assert int.from_bytes(compiled[4:8], "little") == UNCHECKED_HASH_FLAGS
+    assert compiled[8:16] == importlib.util.source_hash((python / "six.py").read_bytes())
+    # Bytecode this very synthesis compiled from the library pip just installed.
+    assert marshal.loads(compiled[16:]).co_filename == "/opt/python/six.py"  # noqa: S302
 
 
 def test_default_layer_fits_arm64_and_python_3_13(default: SynthesizedBlock[PythonDependenciesLayer]) -> None:

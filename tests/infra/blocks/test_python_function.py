@@ -1,10 +1,14 @@
 """PythonFunction: every default in the template, every override honoured, nag- and lint-clean alone."""
 
+import importlib.util
+import json
+import marshal
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import App, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -20,6 +24,7 @@ from serverless_blocks import (
     PythonFunctionProps,
     UnsupportedLogLevelError,
     UnsupportedRuntimeError,
+    bytecode,
 )
 from serverless_blocks.testing import acknowledgments, assert_acknowledgments_justified, assert_nag_clean
 from tests.infra.blocks.block_synthesis import SynthesizedBlock, synthesize, weakened_defaults
@@ -31,7 +36,13 @@ OVERRIDDEN_POWERTOOLS_VERSION = "3.30.0"
 XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
 LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
 SHIPPED_FILE = "handler.py"
-EXCLUDED_BY_DEFAULT = ("tests", "__pycache__", ".pytest_cache", "conftest.py")
+EXCLUDED_BY_NAME = ("tests", ".pytest_cache", "conftest.py")
+# What compileall writes for handler.py when run by the runtime's interpreter (the tests' venv is 3.13).
+COMPILED_HANDLER = f"handler.{sys.implementation.cache_tag}.pyc"
+UNCHECKED_HASH_FLAGS = 0b01
+# A developer's leftover bytecode: never shipped as if it were the code's.
+STALE_BYTECODE = b"\x00"
+STALE_BYTECODE_NAME = "handler.cpython-313.pyc"
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +54,7 @@ def code_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "tests").mkdir()
     (root / "tests" / "test_handler.py").write_text("def test_nothing():\n    pass\n")
     (root / "__pycache__").mkdir()
-    (root / "__pycache__" / "handler.cpython-313.pyc").write_bytes(b"\x00")
+    (root / "__pycache__" / STALE_BYTECODE_NAME).write_bytes(STALE_BYTECODE)
     (root / ".pytest_cache").mkdir()
     (root / ".pytest_cache" / "README.md").write_text("cache")
     (root / "NOTES.md").write_text("not code")
@@ -91,6 +102,7 @@ def overridden(code_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Synt
             asset_excludes=("*.md",),
             release=None,
             trace_responses=True,
+            compile_bytecode=False,
         )
         return PythonFunction(stack, "Fn", props=props)
 
@@ -123,10 +135,18 @@ def _props(code_dir: Path, **overrides: Any) -> PythonFunctionProps:
     return PythonFunctionProps(code_path=str(code_dir), handler="handler.handler", **overrides)
 
 
-def _staged_files(synthesized: SynthesizedBlock[PythonFunction]) -> set[str]:
+def _staged_dir(synthesized: SynthesizedBlock[PythonFunction]) -> Path:
     asset_hash = _function(synthesized)["Code"]["S3Key"].removesuffix(".zip")
-    staged = synthesized.assembly_dir / f"asset.{asset_hash}"
+    return synthesized.assembly_dir / f"asset.{asset_hash}"
+
+
+def _staged_files(synthesized: SynthesizedBlock[PythonFunction]) -> set[str]:
+    staged = _staged_dir(synthesized)
     return {path.relative_to(staged).parts[0] for path in staged.rglob("*")}
+
+
+def _staged_bytecode(synthesized: SynthesizedBlock[PythonFunction]) -> set[str]:
+    return {path.name for path in _staged_dir(synthesized).rglob("*.pyc")}
 
 
 def test_default_runtime_sizing_and_tracing(default: SynthesizedBlock[PythonFunction]) -> None:
@@ -202,7 +222,22 @@ def test_default_role_has_no_managed_policy_and_only_log_and_trace_permissions(
 def test_default_asset_leaves_tests_and_caches_out(default: SynthesizedBlock[PythonFunction]) -> None:
     staged = _staged_files(default)
     assert SHIPPED_FILE in staged
-    assert staged.isdisjoint(EXCLUDED_BY_DEFAULT)
+    assert staged.isdisjoint(EXCLUDED_BY_NAME)
+    # The developer's own __pycache__ stays out: the only bytecode is the one compiled for the runtime.
+    assert _staged_bytecode(default) == {COMPILED_HANDLER}
+
+
+def test_default_asset_ships_bytecode_compiled_for_the_runtime(
+    default: SynthesizedBlock[PythonFunction], code_dir: Path
+) -> None:
+    """Lambda cannot write __pycache__ in /var/task: without shipped bytecode each cold start compiles."""
+    compiled = (_staged_dir(default) / "__pycache__" / COMPILED_HANDLER).read_bytes()
+    assert compiled[:4] == importlib.util.MAGIC_NUMBER
+    # PEP 552 flags: hash-based (bit 0) and unchecked (bit 1 clear), so no timestamp makes the asset differ.
+    assert int.from_bytes(compiled[4:8], "little") == UNCHECKED_HASH_FLAGS
+    assert compiled[8:16] == importlib.util.source_hash((code_dir / SHIPPED_FILE).read_bytes())
+    # Bytecode this very synthesis compiled from the test's own source.
+    assert marshal.loads(compiled[16:]).co_filename  # noqa: S302 == f"/var/task/{SHIPPED_FILE}"
 
 
 def test_default_exposes_the_resources_it_creates(default: SynthesizedBlock[PythonFunction]) -> None:
@@ -322,8 +357,60 @@ def test_override_asset_excludes_replace_the_defaults(overridden: SynthesizedBlo
     assert {"tests", "conftest.py"} <= staged
 
 
+def test_override_compile_bytecode_off_ships_the_folder_as_it_is(
+    overridden: SynthesizedBlock[PythonFunction],
+) -> None:
+    # Nothing compiled: the only .pyc is the developer's own, which these excludes let through.
+    assert _staged_bytecode(overridden) == {STALE_BYTECODE_NAME}
+    assert (_staged_dir(overridden) / "__pycache__" / STALE_BYTECODE_NAME).read_bytes() == STALE_BYTECODE
+
+
+def test_unstaged_synthesis_points_at_the_code_folder_uncompiled(code_dir: Path, tmp_path: Path) -> None:
+    """`cdk synth --no-staging` (local tools) runs the code where it is, so nothing is bundled."""
+    app = App(outdir=str(tmp_path), context={"aws:cdk:disable-asset-staging": True})
+    stack = Stack(app, "Unstaged")
+    PythonFunction(stack, "Fn", props=_props(code_dir))
+    app.synth()
+    manifest = json.loads((tmp_path / "Unstaged.assets.json").read_text())
+    sources = [entry["source"] for entry in manifest["files"].values()]
+    assert [source["path"] for source in sources if source["packaging"] == "zip"] == [str(code_dir)]
+
+
+def test_without_an_interpreter_for_the_runtime_the_asset_ships_sources_and_says_why(
+    code_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bytecode, "runtime_interpreter", lambda runtime: None)
+    stack = Stack(App(outdir=str(tmp_path)), "NoInterpreter")
+    function = PythonFunction(stack, "Fn", props=_props(code_dir))
+    (warning,) = [
+        str(entry.data)
+        for entry in function.node.metadata
+        if entry.type == "aws:cdk:warning" and "bytecode-not-compiled" in str(entry.data)
+    ]
+    assert "No python3.13 interpreter on this machine" in warning
+    assert "ships without bytecode" in warning
+
+
+def test_a_module_that_does_not_compile_fails_the_synthesis_with_its_name(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "broken.py").write_text("def handler(event, context):\n    return {\n")
+    stack = Stack(App(outdir=str(tmp_path / "out")), "Broken")
+    props = PythonFunctionProps(code_path=str(code), handler="broken.handler")
+    # CDK stages (and so bundles) an asset when the function is built.
+    with pytest.raises(RuntimeError, match=r"does not compile, so Lambda could not import it") as raised:
+        PythonFunction(stack, "Fn", props=props)
+    assert 'File "/var/task/broken.py", line 2' in str(raised.value)
+
+
 def test_override_warns_about_each_weakened_default(overridden: SynthesizedBlock[PythonFunction]) -> None:
-    assert weakened_defaults(overridden.stack) == {"tracing", "log_retention", "release", "trace_responses"}
+    assert weakened_defaults(overridden.stack) == {
+        "tracing",
+        "log_retention",
+        "release",
+        "trace_responses",
+        "compile_bytecode",
+    }
 
 
 def test_override_drops_acknowledgments_that_no_longer_apply(
