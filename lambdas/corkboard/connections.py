@@ -2,15 +2,27 @@
 
 Layout (attribute names from ``corkboard.table_design``)::
 
-    Connection    pk=CONN#{connection_id}  sk=META                  user_id, connected_at, expiresAt
-    Subscriber    pk=BOARD#{board_id}      sk=CONN#{connection_id}  user_id, failed_posts, expiresAt
-    Subscription  pk=CONN#{connection_id}  sk=SUB#{board_id}        expiresAt
+    Connection    pk=CONN#{connection_id}  sk=META                         user_id, connected_at, expiresAt
+    Subscriber    pk=BOARD#{board_id}      sk=LANE#{lane}#{connection_id}  lane, user_id, failed_posts,
+                                                                           expiresAt
+    Subscription  pk=CONN#{connection_id}  sk=SUB#{board_id}               expiresAt
     Farewell      pk=BOARD#{board_id}      sk=FAREWELL#{event_type}#{user_id}#{connection_id}  expiresAt
 
 A subscription is written twice so that both questions are a Query: "who listens to this board?" (the
 broadcaster) and "what does this connection listen to?" (cleanup when it goes). Every item expires by
 TTL when its connection would: API Gateway closes a WebSocket after 2 hours at the latest, so a
 ``$disconnect`` that never ran leaves nothing behind for long. Nothing here Scans.
+
+A board's subscribers are filed by the key lane of their connection (``lane``, two hex digits, 64 lanes:
+:mod:`corkboard.subscriber_lanes`), so that a sender of the sharded fan-out reads a run of lanes with one
+Query of a key range (:meth:`ConnectionsRepository.subscribers_in_lanes`) and the broadcaster never lists
+a large board. Every key of a Subscriber is rendered from the board and the connection by one helper
+(``_subscriber_key``), so that what is written is what is read and deleted.
+
+Migration: before issue 14 Subscribers were keyed ``CONN#{connection_id}``. The lane prefix is new, so this
+code never reads such items, and never posts to a connection through one that it could not delete: a
+subscription made before the deploy gets no events until its client subscribes again, and its items expire
+by TTL within 2 hours (docs/operations.md, "Releases and rollbacks").
 
 Access is revoked here, never by the stream. Subscribing is one transaction with a check that the
 caller's membership (or, for an admin, the board) still exists, so no subscription is written after a
@@ -30,12 +42,14 @@ Example:
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from functools import cached_property
+from itertools import islice
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from corkboard import settings
 from corkboard.models import UtcDatetime, utc_now
+from corkboard.subscriber_lanes import LaneRange, key_lane, key_lane_label
 from corkboard.table_design import (
     CONNECTIONS_PARTITION_KEY,
     CONNECTIONS_SORT_KEY,
@@ -74,6 +88,8 @@ CONNECTIONS_SCHEMA = TableSchema(
 
 _CONNECTION_PARTITION = "CONN#{connection_id}"
 _BOARD_PARTITION = "BOARD#{board_id}"
+# Follows "#" in ASCII: the bound just past every key of a lane and before the next lane's first key.
+_PAST_A_LANE = "$"
 # DynamoDB takes at most 100 actions in one TransactWriteItems.
 _TRANSACTION_ACTIONS = 100
 # Ending one subscription deletes its two items and leaves a Farewell.
@@ -95,17 +111,28 @@ class Connection(
 
 class Subscriber(
     Model,
-    keys={CONNECTIONS_PARTITION_KEY: _BOARD_PARTITION, CONNECTIONS_SORT_KEY: _CONNECTION_PARTITION},
+    keys={CONNECTIONS_PARTITION_KEY: _BOARD_PARTITION, CONNECTIONS_SORT_KEY: "LANE#{lane}#{connection_id}"},
     ttl_field="expires_at",
 ):
-    """A connection listening to a board, filed under the board (what the broadcaster reads)."""
+    """A connection listening to a board, filed under the board in its connection's key lane (what the
+    broadcaster and the senders read)."""
 
     board_id: str = Field(frozen=True)
     connection_id: str = Field(frozen=True)
+    # Always the connection's key lane (set from connection_id, whatever is given): a key template can only
+    # name fields, and a lane given by hand could file the subscriber where no read or delete looks.
+    lane: str = Field(default="", frozen=True)
     user_id: str = Field(frozen=True)
     expires_at: UtcDatetime
     # Posts of this board's events to the connection that failed in a row; a delivered one resets it.
     failed_posts: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _filed_in_the_connections_lane(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("connection_id"), str):
+            return {**data, "lane": _lane_of(data["connection_id"])}
+        return data
 
 
 class Subscription(
@@ -210,20 +237,36 @@ class ConnectionsRepository:
         """
         return list(self._table.query_all(Subscriber, self._board_subscribers(board_id), consistent=True))
 
-    def subscriber_ids_of(self, board_id: str) -> list[str]:
-        """The connections subscribed to the board now, by id only: a consistent read of the keys alone,
-        for splitting a large board into batches that others read (:meth:`subscribers_among`)."""
-        prefix = Subscriber.key_prefix(CONNECTIONS_SORT_KEY)
-        return [
-            str(key[CONNECTIONS_SORT_KEY]).removeprefix(prefix)
-            for key in self._table.query_keys(self._board_subscribers(board_id), consistent=True)
-        ]
+    def subscriber_ids_of(self, board_id: str, *, at_most: int) -> list[str] | None:
+        """The connections subscribed to the board now, by id, if there are at most ``at_most``; else None.
 
-    def subscribers_among(self, board_id: str, connection_ids: Sequence[str]) -> list[Subscriber]:
-        """Which of these connections are subscribed to the board now, read consistently (as subscribers_of
-        reads them), so a subscription ended since the ids were read is left out."""
-        keys = [{"board_id": board_id, "connection_id": connection_id} for connection_id in connection_ids]
-        return self._table.batch_get(Subscriber, keys, consistent=True)
+        One consistent keys-only Query of at most ``at_most + 1`` keys, whatever the size of the board: what
+        the broadcaster reads to split a board among the senders (:meth:`subscribers_in_lanes`) without its
+        own work growing with the board.
+        """
+        prefix = Subscriber.key_prefix(CONNECTIONS_SORT_KEY)
+        keys = self._table.query_keys(
+            self._board_subscribers(board_id), consistent=True, page_size=at_most + 1
+        )
+        # The lane label holds no "#": what follows the first one is the connection id, whatever it holds.
+        ids = [
+            str(key[CONNECTIONS_SORT_KEY]).removeprefix(prefix).split("#", 1)[1]
+            for key in islice(keys, at_most + 1)
+        ]
+        return ids if len(ids) <= at_most else None
+
+    def subscribers_in_lanes(self, board_id: str, lanes: LaneRange) -> list[Subscriber]:
+        """Every connection subscribed to the board now in key lanes ``lanes``, however many pages it takes.
+
+        A strongly consistent read, as :meth:`subscribers_of`: a subscription ended before this call (while
+        a sender's message waited in the queue, for one) is never in it.
+        """
+        prefix = Subscriber.key_prefix(CONNECTIONS_SORT_KEY)
+        partition = Subscriber.render_key(CONNECTIONS_PARTITION_KEY, {"board_id": board_id})
+        condition = Key(CONNECTIONS_PARTITION_KEY).eq(partition) & Key(CONNECTIONS_SORT_KEY).between(
+            f"{prefix}{key_lane_label(lanes.first)}#", f"{prefix}{key_lane_label(lanes.last)}{_PAST_A_LANE}"
+        )
+        return list(self._table.query_all(Subscriber, condition, consistent=True))
 
     def end_subscriptions_of(
         self, board_id: str, user_id: str, *, together_with: WriteOp[Any], farewell: str
@@ -324,7 +367,7 @@ class ConnectionsRepository:
     def _end_ops(self, subscribers: Sequence[Subscriber], farewell: str) -> list[WriteOp[Any]]:
         ops: list[WriteOp[Any]] = []
         for subscriber in subscribers:
-            key = {"board_id": subscriber.board_id, "connection_id": subscriber.connection_id}
+            key = _subscriber_key(subscriber.board_id, subscriber.connection_id)
             ops += [
                 # Unconditional, as BatchWriteItem's deletes are: a tab that closed meanwhile is no failure.
                 self._table.delete_op(Subscriber, key, must_exist=False),
@@ -348,10 +391,7 @@ class ConnectionsRepository:
         return Attr(CONNECTIONS_PARTITION_KEY).exists()
 
     def _forget(self, subscriptions: Iterable[tuple[str, str]]) -> int:
-        keys = [
-            {"board_id": board_id, "connection_id": connection_id}
-            for board_id, connection_id in subscriptions
-        ]
+        keys = [_subscriber_key(board_id, connection_id) for board_id, connection_id in subscriptions]
         self._table.batch_delete(Subscriber, keys)
         self._table.batch_delete(Subscription, keys)
         return len(keys)
@@ -362,3 +402,12 @@ class ConnectionsRepository:
         return Key(CONNECTIONS_PARTITION_KEY).eq(partition) & Key(CONNECTIONS_SORT_KEY).begins_with(
             Subscriber.key_prefix(CONNECTIONS_SORT_KEY)
         )
+
+
+def _subscriber_key(board_id: str, connection_id: str) -> dict[str, str]:
+    """The key values of a subscription's two items (the Subscriber's lane included), from what names it."""
+    return {"board_id": board_id, "connection_id": connection_id, "lane": _lane_of(connection_id)}
+
+
+def _lane_of(connection_id: str) -> str:
+    return key_lane_label(key_lane(connection_id))

@@ -1,10 +1,11 @@
-"""Queued batches of a board event's subscribers to their sockets. Entry point: ``streams.sender.handler``.
+"""Queued batches of a board event to their subscribers' sockets. Entry point: ``streams.sender.handler``.
 
-The broadcaster queues each event's subscribers in batches on the FIFO fan-out queue
-(:mod:`corkboard.fanout_queue`); Lambda hands this function up to ten batches at a time, and each is posted
-by :func:`corkboard.services.broadcasts.deliver`. As in the broadcaster, a post that fails is that
-connection's affair (a 410 forgets the connection); a batch fails only when it is not a batch, or when which
-of its connections still subscribe cannot be read.
+The broadcaster queues each event on the FIFO fan-out queue as batches that each name a range of the
+board's key lanes (:mod:`corkboard.fanout_queue`), plus the farewells by id; Lambda hands this function up to
+ten batches at a time, and :func:`corkboard.services.broadcasts.deliver` posts each: it reads who subscribes
+in those lanes now (one consistent Query of a key range) and posts to them. As in the broadcaster, a post
+that fails is that connection's affair (a 410 forgets the connection); a batch fails only when it is not a
+batch, or when its lanes' subscribers cannot be read.
 
 Failed batches are answered in ``batchItemFailures`` (the mapping sets ReportBatchItemFailures) through
 Powertools' ``SqsFifoPartialProcessor``: with ``skip_group_on_error``, a failed batch fails the later batches

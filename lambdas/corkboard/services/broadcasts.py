@@ -20,11 +20,12 @@ without knowing. The connections that a removal or deletion unsubscribed are owe
 (``member.removed``, ``board.deleted``): it is posted to them once, as a courtesy, and any failure is
 only logged.
 
-**Sharded** (``FANOUT_QUEUE_URL`` set): :func:`publish` reads only the subscribers' ids and queues them in
-batches (:mod:`corkboard.fanout_queue`); the sender functions call :func:`deliver` for each batch, which
-reads those subscribers again, consistently, and posts as above. A subscription ended while its batch
-waited in the queue is therefore not posted to, and each failure is counted from the subscriber as it is
-then (the FIFO queue gives a connection's batches to one sender at a time, so two counts never race).
+**Sharded** (``FANOUT_QUEUE_URL`` set): :func:`publish` reads at most one bounded page of the subscribers'
+ids and queues messages that each name a range of the board's key lanes (:mod:`corkboard.fanout_queue`);
+the sender functions call :func:`deliver` for each, which reads the subscribers of its lanes, consistently,
+and posts as above. A subscription ended while its message waited in the queue is therefore not posted to,
+and each failure is counted from the subscriber as it is then (the FIFO queue gives a connection's messages
+to one sender at a time, so two counts never race).
 
 Example:
     >>> broadcasts.publish(event, event_id=record.event_id)  # Broadcast or Queued; SubscribersUnreadableError
@@ -40,7 +41,7 @@ from corkboard import settings
 from corkboard.connections import Subscriber
 from corkboard.events import BoardEvent, EventType
 from corkboard.fanout import FanoutReport, fan_out
-from corkboard.fanout_queue import FanoutBatch, batches_of
+from corkboard.fanout_queue import LISTED_SUBSCRIBERS, FanoutBatch, FarewellBatch, LaneBatch, batches_of
 from corkboard.management_api import ConnectionGoneError, PostTimedOutError, encode_frame
 from corkboard.observability import logger, tracer
 from corkboard.services.store import connections, fanout_queue, management_api
@@ -69,13 +70,13 @@ class SubscribersUnreadableError(RuntimeError):
 
 
 class BatchSubscribersUnreadableError(RuntimeError):
-    """Which of a queued batch's connections still subscribe could not be read, so none was posted to."""
+    """Who subscribes in a queued batch's key lanes could not be read, so none of them was posted to."""
 
-    def __init__(self, batch: FanoutBatch) -> None:
+    def __init__(self, batch: LaneBatch) -> None:
         super().__init__(
-            f"The subscriptions of {len(batch.connection_ids)} connection(s) to board {batch.board_id} could "
-            "not be read, so their batch was posted to nobody. SQS receives it again after the queue's "
-            "visibility timeout, then moves it to the dead-letter queue."
+            f"The subscribers of board {batch.board_id} in key lanes {batch.lanes.labels} could not be read, "
+            "so their batch was posted to nobody. SQS receives it again after the queue's visibility "
+            "timeout, then moves it to the dead-letter queue."
         )
 
 
@@ -89,10 +90,11 @@ class Broadcast:
 
 @dataclass(frozen=True)
 class Queued:
-    """What became of one event on the sharded path: the batches queued for the senders, and their size."""
+    """What became of one event on the sharded path: the batches queued for the senders, and for whom."""
 
     batches: int
-    subscribers: int
+    # None: more than the broadcaster lists (LISTED_SUBSCRIBERS); the senders read them, lane by lane.
+    subscribers: int | None
     farewells: int
 
 
@@ -126,14 +128,14 @@ def publish(event: BoardEvent, *, event_id: str | None = None) -> Broadcast | Qu
 
 @tracer.capture_method
 def deliver(batch: FanoutBatch) -> FanoutReport:
-    """Post one queued batch: to those of its connections that still subscribe (read now), or, for a
-    farewell batch, to each of its connections once."""
+    """Post one queued batch: to whoever subscribes in its key lanes now (read now), or, for a farewell
+    batch, to each of its connections once."""
     payload = batch.frame.encode()
     concurrency = settings.fanout_concurrency()
-    if batch.farewell:
+    if isinstance(batch, FarewellBatch):
         return fan_out(batch.connection_ids, partial(_say_farewell, payload), concurrency=concurrency)
     try:
-        found = connections().subscribers_among(batch.board_id, batch.connection_ids)
+        found = connections().subscribers_in_lanes(batch.board_id, batch.lanes)
     except Exception as error:
         raise BatchSubscribersUnreadableError(batch) from error
     subscribers = {subscriber.connection_id: subscriber for subscriber in found}
@@ -142,20 +144,24 @@ def deliver(batch: FanoutBatch) -> FanoutReport:
         "batch posted",
         extra={
             "board_id": batch.board_id,
-            "connections": len(batch.connection_ids),
+            "key_lanes": batch.lanes.labels,
+            "subscribers": len(subscribers),
             "delivered": len(report.delivered),
             "gone": len(report.gone),
             "failed": len(report.failed),
-            "unsubscribed_meanwhile": len(batch.connection_ids) - len(subscribers),
         },
     )
     return report
 
 
 def _queue(event: BoardEvent, event_id: str | None) -> Queued:
-    """Queue the event's subscribers and farewells in batches; only reading who they are can fail it."""
+    """Queue the event's messages for the senders; only reading who subscribes can fail it.
+
+    The read is one bounded page of ids: a board of at most LISTED_SUBSCRIBERS is split by who is in it,
+    a larger one into every key lane without being listed (its senders read their lanes).
+    """
     try:
-        subscriber_ids = connections().subscriber_ids_of(event.board_id)
+        subscriber_ids = connections().subscriber_ids_of(event.board_id, at_most=LISTED_SUBSCRIBERS)
     except Exception as error:
         raise SubscribersUnreadableError(event) from error
     farewell_ids = _owed(event)
@@ -163,17 +169,18 @@ def _queue(event: BoardEvent, event_id: str | None) -> Queued:
     batches = batches_of(event.board_id, frame, subscriber_ids, farewell_ids)
     # Without the stream record's id, the frame (which carries the change's time) names the event.
     fanout_queue().send(event_id or hashlib.sha256(frame.encode()).hexdigest(), batches)
+    subscribers = None if subscriber_ids is None else len(subscriber_ids)
     logger.info(
         "event queued",
         extra={
             "event_type": event.type.value,
             "board_id": event.board_id,
             "batches": len(batches),
-            "subscribers": len(subscriber_ids),
+            "subscribers": f"more than {LISTED_SUBSCRIBERS}" if subscribers is None else subscribers,
             "farewells": len(farewell_ids),
         },
     )
-    return Queued(batches=len(batches), subscribers=len(subscriber_ids), farewells=len(farewell_ids))
+    return Queued(batches=len(batches), subscribers=subscribers, farewells=len(farewell_ids))
 
 
 def _deliver(payload: bytes, subscribers: Mapping[str, Subscriber], connection_id: str) -> None:

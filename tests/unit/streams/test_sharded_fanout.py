@@ -1,10 +1,13 @@
-"""The sharded fan-out on moto: the broadcaster queues batches of subscribers, the sender posts each batch.
+"""The sharded fan-out on moto: the broadcaster queues a board's key lanes, a sender posts to each lane's
+subscribers.
 
 Real stream records run through ``streams.broadcaster.handler`` with ``FANOUT_QUEUE_URL`` set. The FIFO queue
 (made as serverless_blocks' ShardedFanout makes it, queue_tap.py) is received from as Lambda's mapping
 receives, and ``streams.sender.handler`` posts each batch to the local ``@connections`` endpoint.
 """
 
+import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,12 +16,14 @@ from broadcast_harness import EDITOR, OWNER, VIEWER, Broadcast
 from lambda_context import LambdaContextDouble
 from queue_tap import MAX_RECEIVE_COUNT, QueueTap
 
-from corkboard.connections import ConnectionsRepository
-from corkboard.fanout_queue import FanoutBatch
+from corkboard.connections import CONNECTIONS_SCHEMA, ConnectionsRepository, Subscriber
+from corkboard.fanout_queue import LISTED_SUBSCRIBERS, LaneBatch
 from corkboard.identity import Caller
-from corkboard.models import TaskStatus
+from corkboard.models import TaskStatus, utc_now
 from corkboard.services import members
-from dynamo_odm import ThrottledError
+from corkboard.subscriber_lanes import KEY_LANES, key_lane
+from dynamo_odm import Table, ThrottledError
+from dynamo_odm.client import dynamodb_client
 from streams.broadcaster import handler as broadcaster
 from streams.sender import handler as sender
 
@@ -59,13 +64,48 @@ def _send_all(tap: QueueTap, batch_size: int = 1) -> list[dict[str, Any]]:
     return responses
 
 
-def _batch(broadcast: Broadcast, *connection_ids: str) -> str:
+def _batch(broadcast: Broadcast, connection_id: str) -> str:
+    """A message for the key lane of the connection alone, as the broadcaster queues for a large board."""
     frame = (
         '{"type":"task.created","boardId":"' + broadcast.board_id + '","data":{},"at":"2030-01-01T00:00:00Z"}'
     )
-    return FanoutBatch(
-        board_id=broadcast.board_id, frame=frame, connection_ids=connection_ids
+    lane = key_lane(connection_id)
+    return LaneBatch(
+        board_id=broadcast.board_id, frame=frame, first_lane=lane, last_lane=lane
     ).model_dump_json()
+
+
+def _seed_subscribers(table_name: str, broadcast: Broadcast, connection_ids: list[str]) -> None:
+    """Subscribers of the board written in bulk, as ``subscribe`` writes them (a post needs no more)."""
+    table = Table(table_name, CONNECTIONS_SCHEMA)
+    expires_at = utc_now() + timedelta(hours=2)
+    table.batch_save(
+        [
+            Subscriber(board_id=broadcast.board_id, connection_id=cid, user_id=EDITOR, expires_at=expires_at)
+            for cid in connection_ids
+        ]
+    )
+
+
+class QueryLog:
+    """The Queries the functions send through the shared DynamoDB client: each request and its item count."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.counts: list[int] = []
+        events = dynamodb_client().meta.events
+        events.register("provide-client-params.dynamodb.Query", self._request)
+        events.register("after-call.dynamodb.Query", self._answer)
+
+    def clear(self) -> None:
+        self.requests.clear()
+        self.counts.clear()
+
+    def _request(self, params: dict[str, Any], **_: Any) -> None:
+        self.requests.append(dict(params))
+
+    def _answer(self, parsed: dict[str, Any], **_: Any) -> None:
+        self.counts.append(int(parsed.get("Count", 0)))
 
 
 def test_every_subscriber_gets_the_event_from_a_sender_not_from_the_broadcaster(
@@ -112,7 +152,7 @@ def test_a_gone_connection_is_forgotten_by_the_sender(broadcast: Broadcast, tap:
     assert _send_all(tap) == [NO_FAILURES], "a 410 is the connection's affair, not the batch's"
 
     assert broadcast.connections.get_connection(gone) is None
-    assert broadcast.connections.subscriber_ids_of(broadcast.board_id) == [staying]
+    assert [s.connection_id for s in broadcast.connections.subscribers_of(broadcast.board_id)] == [staying]
     assert broadcast.types_received(staying) == ["task.created"]
 
 
@@ -154,6 +194,7 @@ def test_only_the_failed_batch_and_the_later_ones_of_its_group_are_reported(
 ) -> None:
     later, other = broadcast.listen("c-later", EDITOR), broadcast.listen("c-other", EDITOR)
     tap.send_raw("not a batch", group="lane-a", deduplication_id="broken")
+    assert key_lane(later) != key_lane(other)
     tap.send_raw(_batch(broadcast, later), group="lane-a", deduplication_id="later")
     tap.send_raw(_batch(broadcast, other), group="lane-b", deduplication_id="other")
 
@@ -193,13 +234,61 @@ def test_a_batch_whose_subscribers_cannot_be_read_is_received_again(
     broadcast.deliver()
 
     def throttled(*_: Any, **__: Any) -> None:
-        raise ThrottledError("BatchGetItem")
+        raise ThrottledError("Query")
 
     with monkeypatch.context() as patch:
-        patch.setattr(ConnectionsRepository, "subscribers_among", throttled)
+        patch.setattr(ConnectionsRepository, "subscribers_in_lanes", throttled)
         [failed] = _send_once(tap)["batchItemFailures"]
     assert failed["itemIdentifier"]
     assert broadcast.received(listener) == []
 
     assert _send_all(tap) == [NO_FAILURES]
     assert broadcast.types_received(listener) == ["task.created"]
+
+
+def test_a_listed_board_queues_only_the_message_lanes_that_hold_a_subscriber(
+    broadcast: Broadcast, tap: QueueTap, connections_table: str
+) -> None:
+    """150 subscribers make two message lanes; all are in the lower one, so the upper one is not queued."""
+    lower_half = [cid for cid in (f"c-{index:04d}" for index in range(400)) if key_lane(cid) < KEY_LANES // 2]
+    _seed_subscribers(connections_table, broadcast, lower_half[:150])
+    _add_task(broadcast)
+
+    assert broadcast.deliver() == NO_FAILURES
+
+    [message] = tap.lambda_event()["Records"]
+    body = json.loads(message["body"])
+    assert (body["kind"], body["first_lane"], body["last_lane"]) == ("lanes", 0, 31)
+    assert message["attributes"]["MessageGroupId"] == f"{broadcast.board_id}#00-1f"
+    assert "connection_ids" not in body
+
+
+def test_a_board_too_large_to_list_is_read_once_by_the_broadcaster_and_lane_by_lane_by_the_senders(
+    broadcast: Broadcast, tap: QueueTap, connections_table: str
+) -> None:
+    subscribers = [f"c-{index:04d}" for index in range(LISTED_SUBSCRIBERS + 100)]
+    _seed_subscribers(connections_table, broadcast, subscribers)
+    _add_task(broadcast)
+    queries = QueryLog()
+
+    assert broadcast.deliver() == NO_FAILURES
+
+    assert len(queries.requests) == 1, "one page of ids, however large the board"
+    assert (queries.requests[0]["Limit"], queries.counts) == (
+        LISTED_SUBSCRIBERS + 1,
+        [LISTED_SUBSCRIBERS + 1],
+    )
+    event = tap.lambda_event(batch_size=10)
+    bodies = [json.loads(record["body"]) for record in event["Records"]]
+    assert tap.waiting() == KEY_LANES, "a message per key lane, naming no connection"
+    assert all(body["first_lane"] == body["last_lane"] and "connection_ids" not in body for body in bodies)
+    queries.clear()
+
+    # Ten of the 64 senders (all of them would take seconds of moto's time and show nothing more).
+    tap.settle(event, sender(event, LambdaContextDouble()))
+
+    assert all(request["ConsistentRead"] for request in queries.requests)
+    lanes = {body["first_lane"] for body in bodies}
+    in_lanes = [cid for cid in subscribers if key_lane(cid) in lanes]
+    assert sum(queries.counts) == len(in_lanes), "each sender read its own lane, and only it"
+    assert {cid for cid in subscribers if broadcast.types_received(cid) == ["task.created"]} == set(in_lanes)

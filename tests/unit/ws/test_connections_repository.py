@@ -1,5 +1,7 @@
 """The connections repository: keyed operations only (never a Scan), and whole partitions across pages."""
 
+import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +11,7 @@ import pytest
 from corkboard.connections import ConnectionsRepository
 from corkboard.models import Role
 from corkboard.repository import CorkboardRepository
+from corkboard.subscriber_lanes import key_lane, message_lanes
 from dynamo_odm import ItemNotFoundError
 
 # What the repository may send; the stacks grant these on the connections table and nothing more.
@@ -209,3 +212,126 @@ def test_subscribing_a_connection_that_is_gone_is_refused(watched: Watched) -> N
     with pytest.raises(ItemNotFoundError, match="Connection"):
         connections.subscribe("c1", "board-1")
     assert connections.subscribers_of("board-1") == []
+
+
+def _board_items(client: Any, table_name: str, board_id: str) -> list[dict[str, Any]]:
+    """Every item of the board's partition in the connections table, as stored, read behind the repository."""
+    response = client.query(
+        TableName=table_name,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"BOARD#{board_id}"}},
+        ConsistentRead=True,
+    )
+    return response["Items"]
+
+
+def _query_requests(watched: Watched) -> list[dict[str, Any]]:
+    requests: list[dict[str, Any]] = []
+    watched.client.meta.events.register(
+        "provide-client-params.dynamodb.Query", lambda params, **_: requests.append(dict(params))
+    )
+    return requests
+
+
+def test_a_subscriber_is_filed_under_its_connections_key_lane(
+    watched: Watched, connections_table: str
+) -> None:
+    """The lane is the top six bits of the connection id's CRC-32, as two hex digits."""
+    _listen(watched.connections, "board-1", ("c1", "ann"))
+
+    [item] = _board_items(watched.client, connections_table, "board-1")
+
+    assert item["sk"] == {"S": f"LANE#{zlib.crc32(b'c1') >> 26:02x}#c1"}
+
+
+def test_a_lane_read_holds_exactly_the_subscribers_of_its_lanes_read_consistently_to_the_last_page(
+    watched: Watched,
+) -> None:
+    connections = watched.connections
+    ids = [f"c{index:02d}" for index in range(40)]
+    _listen(connections, "board-1", *((connection_id, "ann") for connection_id in ids))
+    _listen(connections, "board-2", ("c00", "ann"))
+    requests = _query_requests(watched)
+    watched.client.meta.events.register(
+        "provide-client-params.dynamodb.Query", lambda params, **_: params.update(Limit=3)
+    )
+
+    for count in (1, 4, 64):
+        for lanes in message_lanes(count):
+            read = [s.connection_id for s in connections.subscribers_in_lanes("board-1", lanes)]
+            assert sorted(read) == [cid for cid in ids if lanes.first <= key_lane(cid) <= lanes.last]
+
+    assert len(requests) > 64 + 4 + 1, "the lanes holding more than three took more than one page"
+    assert all(request["ConsistentRead"] for request in requests)
+
+
+def test_the_broadcasters_read_of_ids_is_one_query_of_at_most_one_more_than_it_lists(
+    watched: Watched,
+) -> None:
+    connections = watched.connections
+    ids = [f"c{index:02d}" for index in range(10)]
+    _listen(connections, "board-1", *((connection_id, "ann") for connection_id in ids))
+    requests = _query_requests(watched)
+
+    assert sorted(connections.subscriber_ids_of("board-1", at_most=10) or []) == ids
+    assert connections.subscriber_ids_of("board-1", at_most=4) is None
+    assert connections.subscriber_ids_of("board-none", at_most=4) == []
+
+    assert [(request["Limit"], request["ConsistentRead"]) for request in requests] == [
+        (11, True),
+        (5, True),
+        (5, True),
+    ]
+
+
+def test_subscriptions_stored_before_the_key_lanes_are_never_read(
+    watched: Watched, connections_table: str
+) -> None:
+    """Issue 14's migration: an item keyed CONN# is ignored, never half-read (read but not deletable)."""
+    watched.client.put_item(
+        TableName=connections_table,
+        Item={
+            "pk": {"S": "BOARD#board-1"},
+            "sk": {"S": "CONN#c-before"},
+            "board_id": {"S": "board-1"},
+            "connection_id": {"S": "c-before"},
+            "user_id": {"S": "ann"},
+            "failed_posts": {"N": "0"},
+            "expiresAt": {"N": str(int(time.time()) + 3600)},
+        },
+    )
+    connections = watched.connections
+    _listen(connections, "board-1", ("c-after", "ann"))
+
+    assert [s.connection_id for s in connections.subscribers_of("board-1")] == ["c-after"]
+    assert connections.subscriber_ids_of("board-1", at_most=10) == ["c-after"]
+    assert [
+        s.connection_id
+        for lanes in message_lanes(64)
+        for s in connections.subscribers_in_lanes("board-1", lanes)
+    ] == ["c-after"]
+
+
+def test_a_removed_members_subscriptions_are_gone_from_every_lane_read(
+    watched: Watched, repository: CorkboardRepository, connections_table: str
+) -> None:
+    connections = watched.connections
+    board_id = _board_with_member(repository, "ann")
+    ann_tabs = [f"ann-tab-{number}" for number in range(6)]
+    _listen(connections, board_id, *((tab, "ann") for tab in ann_tabs), ("bob-1", "bob"), ("bob-2", "bob"))
+    [counted] = [s for s in connections.subscribers_of(board_id) if s.connection_id == ann_tabs[0]]
+    connections.record_failed_post(counted)
+
+    connections.end_subscriptions_of(
+        board_id,
+        "ann",
+        together_with=repository.membership_deletion(board_id, "ann"),
+        farewell="member.removed",
+    )
+    connections.unsubscribe("bob-2", board_id)
+
+    for lanes in message_lanes(64):
+        assert [s.connection_id for s in connections.subscribers_in_lanes(board_id, lanes)] in ([], ["bob-1"])
+    assert connections.subscriber_ids_of(board_id, at_most=10) == ["bob-1"]
+    stored = [item["sk"]["S"] for item in _board_items(watched.client, connections_table, board_id)]
+    assert [sk for sk in stored if not sk.startswith("FAREWELL#")] == [f"LANE#{key_lane('bob-1'):02x}#bob-1"]
