@@ -49,9 +49,9 @@ _CLEANUP_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem")
 # It also counts a subscriber's failed posts, rewriting the subscriber item (PutItem, if it still exists).
 _BROADCASTER_ACTIONS = (*_CLEANUP_ACTIONS, "dynamodb:PutItem")
 # Sharded, the broadcaster only reads who subscribes (Query) and takes the farewells (Query, BatchWriteItem);
-# each sender reads its batch's subscribers again (BatchGetItem) and posts, counts and forgets as above.
+# each sender reads its key lanes' subscribers (Query) and posts, counts and forgets as the broadcaster does.
 _SHARDED_BROADCASTER_ACTIONS = _CLEANUP_ACTIONS
-_SENDER_ACTIONS = (*_BROADCASTER_ACTIONS, "dynamodb:BatchGetItem")
+_SENDER_ACTIONS = _BROADCASTER_ACTIONS
 # What each function calls on @connections (corkboard/management_api.py), and no more: actions answer the
 # caller's frame (post_to_connection); the broadcaster posts events and closes a connection whose posts keep
 # failing (delete_connection). Neither reads a connection (GET).

@@ -197,9 +197,9 @@ def test_the_sharded_broadcaster_queues_and_posts_nothing_itself(sharded_templat
     assert design.ENV_FANOUT_QUEUE_URL in variables
 
 
-def test_the_sender_reads_its_batch_then_posts_closes_and_counts(sharded_template: Template) -> None:
+def test_the_sender_reads_its_lanes_then_posts_closes_and_counts(sharded_template: Template) -> None:
+    """A sender reads its key lanes with a Query; it has no BatchGetItem since it no longer reads by id."""
     assert _dynamodb_actions(sharded_template, "streams.sender.handler") == {
-        "dynamodb:BatchGetItem",
         "dynamodb:Query",
         "dynamodb:BatchWriteItem",
         "dynamodb:PutItem",
