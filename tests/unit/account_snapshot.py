@@ -64,13 +64,15 @@ class AccountSnapshot(Generic[Created]):
             before = dict(os.environ)
             created = create(monkeypatch)
             after = dict(os.environ)
-            backends = tuple(
-                _BackendCopy(service, account_id, region, copy.deepcopy(backend))
-                for service in BackendDict._instances
-                for account_id, region, backend in service.iter_backends()
-            )
+            backends = _copies_of_every_backend()
         changed = {name: after.get(name) for name in {*before, *after} if before.get(name) != after.get(name)}
         return cls(created, changed, backends)
+
+    @classmethod
+    def of_running(cls, created: Created) -> "AccountSnapshot[Created]":
+        """moto's state as it is now, inside a test's ``mock_aws``: for work that many tests start from
+        (a seeded board), done once and then restored instead of done again. No environment is kept."""
+        return cls(created, {}, _copies_of_every_backend())
 
     def restore(self, monkeypatch: pytest.MonkeyPatch) -> Created:
         """Install the account into the running ``mock_aws`` (just reset) and its environment; what was made.
@@ -86,3 +88,11 @@ class AccountSnapshot(Generic[Created]):
             else:
                 monkeypatch.setenv(name, value)
         return self.created
+
+
+def _copies_of_every_backend() -> tuple[_BackendCopy, ...]:
+    return tuple(
+        _BackendCopy(service, account_id, region, copy.deepcopy(backend))
+        for service in BackendDict._instances
+        for account_id, region, backend in service.iter_backends()
+    )

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from account_snapshot import AccountSnapshot
+from moto_account import AwsResources
 from rest_harness import Api, SeededBoard
 
 from api.idempotency import persistence_store
@@ -33,9 +35,34 @@ def api(aws: Any, connections_table: str) -> Iterator[Api]:
     persistence_store.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def seeded_accounts() -> dict[int, AccountSnapshot[SeededBoard]]:
+    """The account each ``aws`` variant gives, once ``board`` has seeded it, by that variant's resources."""
+    return {}
+
+
 @pytest.fixture
-def board(api: Api) -> SeededBoard:
-    """A board owned by ``owner``, with ``viewer``, ``editor`` and one extra viewer as members, and a task."""
+def board(
+    api: Api,
+    aws: AwsResources,
+    seeded_accounts: dict[int, AccountSnapshot[SeededBoard]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> SeededBoard:
+    """A board owned by ``owner``, with ``viewer``, ``editor`` and one extra viewer as members, and a task.
+
+    Seeded through the API in the first test of each ``aws`` variant (the in-process account, the moto
+    server's with and without bucket versions: each yields its own resources object), then put back as that
+    test left it after seeding: six requests a test cost more than half of this package's run.
+    """
+    seeded = seeded_accounts.get(id(aws))
+    if seeded is not None:
+        return seeded.restore(monkeypatch)
+    board = _seed(api)
+    seeded_accounts[id(aws)] = AccountSnapshot.of_running(board)
+    return board
+
+
+def _seed(api: Api) -> SeededBoard:
     created = api.call("POST", "/boards", "owner", json_body={"name": "Launch", "description": "Q3 launch"})
     assert created.status == 201, created.body
     board_id = created.body["boardId"]
