@@ -176,7 +176,9 @@ def _queue(event: BoardEvent, event_id: str | None) -> Queued:
             "event_type": event.type.value,
             "board_id": event.board_id,
             "batches": len(batches),
-            "subscribers": f"more than {LISTED_SUBSCRIBERS}" if subscribers is None else subscribers,
+            # One type per field, so log queries can compare it; null with "listed": false is a large board.
+            "subscribers": subscribers,
+            "listed": subscribers is not None,
             "farewells": len(farewell_ids),
         },
     )
