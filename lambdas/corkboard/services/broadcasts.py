@@ -176,7 +176,8 @@ def _queue(event: BoardEvent, event_id: str | None) -> Queued:
             "event_type": event.type.value,
             "board_id": event.board_id,
             "batches": len(batches),
-            # One type per field, so log queries can compare it; null with "listed": false is a large board.
+            # One type per field, so log queries can compare it: a large board logs "listed": false and no
+            # count (Powertools leaves out None).
             "subscribers": subscribers,
             "listed": subscribers is not None,
             "farewells": len(farewell_ids),

@@ -6,6 +6,7 @@ Real stream records run through ``streams.broadcaster.handler`` with ``FANOUT_QU
 receives, and ``streams.sender.handler`` posts each batch to the local ``@connections`` endpoint.
 """
 
+import io
 import json
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from corkboard.connections import CONNECTIONS_SCHEMA, ConnectionsRepository, Sub
 from corkboard.fanout_queue import LISTED_SUBSCRIBERS, LaneBatch
 from corkboard.identity import Caller
 from corkboard.models import TaskStatus, utc_now
+from corkboard.observability import logger
 from corkboard.services import members
 from corkboard.subscriber_lanes import KEY_LANES, key_lane
 from dynamo_odm import Table, ThrottledError
@@ -261,6 +263,27 @@ def test_a_listed_board_queues_only_the_message_lanes_that_hold_a_subscriber(
     assert (body["kind"], body["first_lane"], body["last_lane"]) == ("lanes", 0, 31)
     assert message["attributes"]["MessageGroupId"] == f"{broadcast.board_id}#00-1f"
     assert "connection_ids" not in body
+
+
+def test_the_queued_event_is_logged_with_a_number_of_subscribers_or_none(
+    broadcast: Broadcast, tap: QueueTap, connections_table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Log queries compare the field: a large board logs listed=false and no count, never a sentence."""
+    _seed_subscribers(
+        connections_table, broadcast, [f"c-{index:04d}" for index in range(LISTED_SUBSCRIBERS + 1)]
+    )
+    _add_task(broadcast)
+    log = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", log)
+
+    assert broadcast.deliver() == NO_FAILURES
+
+    records = [json.loads(line) for line in log.getvalue().splitlines()]
+    (queued,) = [record for record in records if record["message"] == "event queued"]
+    # Powertools leaves out fields whose value is None.
+    assert "subscribers" not in queued
+    assert queued["listed"] is False
+    assert tap.waiting() == KEY_LANES
 
 
 def test_a_board_too_large_to_list_is_read_once_by_the_broadcaster_and_lane_by_lane_by_the_senders(
