@@ -22,7 +22,10 @@ a large board. Every key of a Subscriber is rendered from the board and the conn
 Migration: before issue 14 Subscribers were keyed ``CONN#{connection_id}``. The lane prefix is new, so this
 code never reads such items, and never posts to a connection through one that it could not delete: a
 subscription made before the deploy gets no events until its client subscribes again, and its items expire
-by TTL within 2 hours (docs/operations.md, "Releases and rollbacks").
+by TTL within 2 hours (docs/operations.md, "Releases and rollbacks"). What ends subscriptions here ends the
+retired items too (:class:`RetiredSubscriber`): the previous release, which reads them, may run again (a
+rollback, or a failed stack update that CloudFormation rolls back), and then a member removed since the
+deploy must not be found in them. Remove that once every environment has run this release for 2 hours.
 
 Access is revoked here, never by the stream. Subscribing is one transaction with a check that the
 caller's membership (or, for an admin, the board) still exists, so no subscription is written after a
@@ -73,6 +76,7 @@ __all__ = [
     "Connection",
     "ConnectionsRepository",
     "Farewell",
+    "RetiredSubscriber",
     "Subscriber",
     "Subscription",
 ]
@@ -133,6 +137,17 @@ class Subscriber(
         if isinstance(data, dict) and isinstance(data.get("connection_id"), str):
             return {**data, "lane": _lane_of(data["connection_id"])}
         return data
+
+
+class RetiredSubscriber(
+    Model,
+    keys={CONNECTIONS_PARTITION_KEY: _BOARD_PARTITION, CONNECTIONS_SORT_KEY: "CONN#{connection_id}"},
+):
+    """A Subscriber as the release before issue 14 filed it: never read to post, only found to be deleted."""
+
+    board_id: str = Field(frozen=True)
+    connection_id: str = Field(frozen=True)
+    user_id: str = Field(default="", frozen=True)
 
 
 class Subscription(
@@ -287,12 +302,14 @@ class ConnectionsRepository:
         self._table.transact_write([together_with, *self._end_ops(found[:in_transaction], farewell)])
         raced = self._subscriptions_of_user(board_id, user_id)
         self._end(raced, farewell)
+        self._forget_retired(board_id, Attr("user_id").eq(user_id))
         return len(found) + len(raced)
 
     def end_board_subscriptions(self, board_id: str, *, farewell: str) -> int:
         """End every subscription to the board (it is being deleted); returns how many."""
         subscribers = self.subscribers_of(board_id)
         self._end(subscribers, farewell)
+        self._forget_retired(board_id)
         return len(subscribers)
 
     def take_farewells(self, board_id: str, event_type: str, user_id: str | None = None) -> list[str]:
@@ -393,8 +410,18 @@ class ConnectionsRepository:
     def _forget(self, subscriptions: Iterable[tuple[str, str]]) -> int:
         keys = [_subscriber_key(board_id, connection_id) for board_id, connection_id in subscriptions]
         self._table.batch_delete(Subscriber, keys)
+        self._table.batch_delete(RetiredSubscriber, keys)
         self._table.batch_delete(Subscription, keys)
         return len(keys)
+
+    def _forget_retired(self, board_id: str, only: ConditionBase | None = None) -> None:
+        """Delete the board's retired Subscriber items (those ``only`` matches): see Migration above."""
+        partition = RetiredSubscriber.render_key(CONNECTIONS_PARTITION_KEY, {"board_id": board_id})
+        condition = Key(CONNECTIONS_PARTITION_KEY).eq(partition) & Key(CONNECTIONS_SORT_KEY).begins_with(
+            RetiredSubscriber.key_prefix(CONNECTIONS_SORT_KEY)
+        )
+        retired = self._table.query_all(RetiredSubscriber, condition, filter=only, consistent=True)
+        self._table.batch_delete(RetiredSubscriber, [dict(item) for item in retired])
 
     @staticmethod
     def _board_subscribers(board_id: str) -> ConditionBase:

@@ -284,22 +284,37 @@ def test_the_broadcasters_read_of_ids_is_one_query_of_at_most_one_more_than_it_l
     ]
 
 
-def test_subscriptions_stored_before_the_key_lanes_are_never_read(
-    watched: Watched, connections_table: str
+def _retired_subscriber(
+    client: Any, table_name: str, board_id: str, connection_id: str, user_id: str
 ) -> None:
-    """Issue 14's migration: an item keyed CONN# is ignored, never half-read (read but not deletable)."""
-    watched.client.put_item(
-        TableName=connections_table,
+    """A Subscriber as the release before issue 14 wrote it (keyed CONN#, no lane)."""
+    client.put_item(
+        TableName=table_name,
         Item={
-            "pk": {"S": "BOARD#board-1"},
-            "sk": {"S": "CONN#c-before"},
-            "board_id": {"S": "board-1"},
-            "connection_id": {"S": "c-before"},
-            "user_id": {"S": "ann"},
+            "pk": {"S": f"BOARD#{board_id}"},
+            "sk": {"S": f"CONN#{connection_id}"},
+            "board_id": {"S": board_id},
+            "connection_id": {"S": connection_id},
+            "user_id": {"S": user_id},
             "failed_posts": {"N": "0"},
             "expiresAt": {"N": str(int(time.time()) + 3600)},
         },
     )
+
+
+def _retired_keys(client: Any, table_name: str, board_id: str) -> list[str]:
+    return sorted(
+        item["sk"]["S"]
+        for item in _board_items(client, table_name, board_id)
+        if item["sk"]["S"].startswith("CONN#")
+    )
+
+
+def test_subscriptions_stored_before_the_key_lanes_are_never_read(
+    watched: Watched, connections_table: str
+) -> None:
+    """Issue 14's migration: an item keyed CONN# is ignored, never half-read (read but not deletable)."""
+    _retired_subscriber(watched.client, connections_table, "board-1", "c-before", "ann")
     connections = watched.connections
     _listen(connections, "board-1", ("c-after", "ann"))
 
@@ -310,6 +325,49 @@ def test_subscriptions_stored_before_the_key_lanes_are_never_read(
         for lanes in message_lanes(64)
         for s in connections.subscribers_in_lanes("board-1", lanes)
     ] == ["c-after"]
+
+
+def test_removing_a_member_also_deletes_their_subscriptions_as_the_previous_release_filed_them(
+    watched: Watched, repository: CorkboardRepository, connections_table: str
+) -> None:
+    """The previous release reads CONN# items: after a rollback, a member removed since must not be there."""
+    board_id = _board_with_member(repository, "ann")
+    for connection_id, user_id in (("ann-old", "ann"), ("bob-old", "bob")):
+        _retired_subscriber(watched.client, connections_table, board_id, connection_id, user_id)
+
+    watched.connections.end_subscriptions_of(
+        board_id,
+        "ann",
+        together_with=repository.membership_deletion(board_id, "ann"),
+        farewell="member.removed",
+    )
+
+    assert _retired_keys(watched.client, connections_table, board_id) == ["CONN#bob-old"]
+
+
+def test_deleting_a_board_also_deletes_its_subscriptions_as_the_previous_release_filed_them(
+    watched: Watched, connections_table: str
+) -> None:
+    for connection_id, user_id in (("ann-old", "ann"), ("bob-old", "bob")):
+        _retired_subscriber(watched.client, connections_table, "board-1", connection_id, user_id)
+
+    watched.connections.end_board_subscriptions("board-1", farewell="board.deleted")
+
+    assert _retired_keys(watched.client, connections_table, "board-1") == []
+
+
+def test_unsubscribing_and_disconnecting_also_delete_the_previous_releases_items(
+    watched: Watched, connections_table: str
+) -> None:
+    connections = watched.connections
+    _listen(connections, "board-1", ("c1", "ann"), ("c2", "bob"))
+    for connection_id, user_id in (("c1", "ann"), ("c2", "bob")):
+        _retired_subscriber(watched.client, connections_table, "board-1", connection_id, user_id)
+
+    connections.unsubscribe("c1", "board-1")
+    connections.disconnect("c2")
+
+    assert _retired_keys(watched.client, connections_table, "board-1") == []
 
 
 def test_a_removed_members_subscriptions_are_gone_from_every_lane_read(
