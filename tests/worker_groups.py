@@ -13,6 +13,11 @@ share a process. They must not: moto's state is per process, and both are sessio
 ``package`` scope falls back to the session, as tests/e2e and tests/docs are not packages), so in one process
 the second cloud finds the first one's tables. A run in one process (``WORKERS=0``) has that problem today.
 
+After the build groups, the longest groups of the previous run go first (each module group's tests' time,
+kept in pytest's cache by the controller): a group that takes many seconds and comes last keeps one worker
+busy while the others have nothing left, so the longest first leaves short ones to even out the end (the
+"longest processing time first" rule). Without a previous run (a fresh clone) they keep collection order.
+
 pytest-xdist's own ``loadgroup`` passes a test's group to the controller by appending it to the node id, a
 write that pytest 9.2 ignores (pytest-xdist issue #1386), so its ``xdist_group`` marks silently do nothing;
 and a changed node id would also hide parametrized tests from syrupy's unused-snapshot check. Here the
@@ -33,11 +38,15 @@ from xdist.workermanage import WorkerController
 
 __all__ = [
     "BUILD_GROUPS",
+    "DURATIONS_KEY",
     "WorkerGroupScheduling",
     "pytest_collection_modifyitems",
     "pytest_configure_node",
+    "pytest_runtest_logreport",
+    "pytest_sessionfinish",
     "pytest_unconfigure",
     "pytest_xdist_make_scheduler",
+    "schedule_order",
 ]
 
 # A fixture that takes seconds to build, and the group of the tests that use it, first match winning; the
@@ -53,6 +62,8 @@ BUILD_GROUPS = {
     "serving_example": "fresh install of the local cloud",
 }
 _GROUPS_DIR = "worker_groups_dir"
+# pytest's cache key for how long each module's tests took in the last run (seconds).
+DURATIONS_KEY = "worker_groups/module_seconds"
 _groups_dir_key = pytest.StashKey[tempfile.TemporaryDirectory[str]]()
 
 
@@ -95,13 +106,59 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     groups_dir = getattr(config, "workerinput", {}).get(_GROUPS_DIR)
     if groups_dir is None:
         return
-    ranks = {group: rank for rank, group in enumerate(dict.fromkeys(BUILD_GROUPS.values()))}
     groups = _groups_of(items)
-    items.sort(key=lambda item: ranks.get(groups[item.nodeid], len(ranks)))
+    module_seconds = config.cache.get(DURATIONS_KEY, {}) if config.cache is not None else {}
+    order = schedule_order(groups, module_seconds)
+    items.sort(key=lambda item: order[groups[item.nodeid]])
     written = Path(groups_dir, f"{config.workerinput['workerid']}.json")
     partial = written.with_suffix(".partial")
     partial.write_text(json.dumps(groups), encoding="utf-8")
     os.replace(partial, written)
+
+
+def schedule_order(groups: dict[str, str], module_seconds: dict[str, float]) -> dict[str, int]:
+    """Each group's place: the build groups in BUILD_GROUPS' order, then the others, longest first by
+    ``module_seconds`` (a group's modules' seconds added up), ties and unknown ones in collection order."""
+    builds = list(dict.fromkeys(BUILD_GROUPS.values()))
+    seconds = {
+        group: sum(float(module_seconds.get(module, 0.0)) for module in modules)
+        for group, modules in _modules_of(groups).items()
+    }
+    collected = list(dict.fromkeys(groups.values()))
+    others = sorted(
+        (group for group in collected if group not in builds),
+        key=lambda group: (-seconds[group], collected.index(group)),
+    )
+    return {group: place for place, group in enumerate([*builds, *others])}
+
+
+def _modules_of(groups: dict[str, str]) -> dict[str, set[str]]:
+    modules: dict[str, set[str]] = {}
+    for nodeid, group in groups.items():
+        modules.setdefault(group, set()).add(_module(nodeid))
+    return modules
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """On the controller (which gets every worker's reports): add up each module's time."""
+    _module_seconds[_module(report.nodeid)] = (
+        _module_seconds.get(_module(report.nodeid), 0.0) + report.duration
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On the controller of a distributed run: keep this run's module times for the next one's order."""
+    config = session.config
+    if hasattr(config, "workerinput") or config.getvalue("dist") != "loadgroup" or config.cache is None:
+        return
+    if _module_seconds:
+        config.cache.set(
+            DURATIONS_KEY, {module: round(value, 2) for module, value in _module_seconds.items()}
+        )
+
+
+_module_seconds: dict[str, float] = {}
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
