@@ -120,6 +120,25 @@ def test_an_upload_under_the_prefix_reaches_the_function_as_an_s3_event(
     S3Model.model_validate(invoker.events(UPLOADS)[0])
 
 
+def test_an_idle_poller_is_woken_by_an_upload_instead_of_waiting_out_its_interval(
+    start_sources: StartSources, aws: Aws, bucket: str, invoker: FakeInvoker
+) -> None:
+    """Read once an hour when idle, the S3 event queue still hands each upload over as it arrives: the
+    embedded AWS wakes its poller (before, the poller read it every poll_interval, however idle)."""
+    start_sources(
+        function_resource(UPLOADS),
+        cdk_notifications(bucket, LambdaFunctionConfigurations=[function_rule("uploads/")]),
+        poll_interval=3600,
+        idle_poll_interval=3600,
+    )
+
+    aws.s3.put_object(Bucket=bucket, Key="uploads/first.txt", Body=b"1")
+    wait_until(lambda: keys(invoker) == ["uploads/first.txt"], "the first upload's event")
+    aws.s3.put_object(Bucket=bucket, Key="uploads/second.txt", Body=b"2")
+
+    wait_until(lambda: "uploads/second.txt" in keys(invoker), "the upload made while the poller waits")
+
+
 def test_a_presigned_post_upload_is_an_object_created_post_event(
     start_sources: StartSources, aws: Aws, bucket: str, invoker: FakeInvoker
 ) -> None:

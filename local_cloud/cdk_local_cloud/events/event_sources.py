@@ -51,15 +51,16 @@ def _source_kind(arn: str) -> str:
 class EventSources:
     """Polls the deployment's DynamoDB stream and SQS queue mappings and delivers its S3 notifications.
 
-    ``poll_interval`` is how often a stream shard or the S3 event queue is read when nothing came.
-    A stream shard that stays quiet is read less and less often, down to once per ``idle_poll_interval``:
-    moto keeps every shard iterator that it hands out, about 3 KB per read (measured: some 50 MB an hour
-    for a shard read every 0.2 s, 12 MB once a second). A write does not wait for that read: the embedded
-    AWS wakes the stream's pollers as it adds the record
-    (:mod:`cdk_local_cloud.embedded_aws.stream_write_notices`), and a queue's pollers as a message is sent to
-    it (:mod:`cdk_local_cloud.embedded_aws.queue_message_notices`). ``retry_delay`` is the wait before a
-    failed delivery's first retry (it doubles per retry, up to 32x); Lambda itself waits much longer between
-    asynchronous retries (1 and 2 minutes), and for a queue's visibility timeout.
+    ``poll_interval`` is how often a stream shard or the S3 event queue is read when nothing came. One that
+    stays quiet is read less and less often, down to once per ``idle_poll_interval`` (moto keeps every shard
+    iterator that it hands out, about 3 KB per read: some 50 MB an hour for a shard read every 0.2 s, 12 MB
+    once a second; and each read of a queue costs CPU for nothing). What arrives does not wait for that read:
+    the embedded AWS wakes the stream's pollers as it adds the record
+    (:mod:`cdk_local_cloud.embedded_aws.stream_write_notices`), and a queue's pollers (the S3 event queue's
+    too) as a message is sent to it (:mod:`cdk_local_cloud.embedded_aws.queue_message_notices`).
+    ``retry_delay`` is the wait before a failed delivery's first retry (it doubles per retry, up to 32x);
+    Lambda itself waits much longer between asynchronous retries (1 and 2 minutes), and for a queue's
+    visibility timeout.
     """
 
     def __init__(
@@ -73,9 +74,10 @@ class EventSources:
     ) -> None:
         self._deployment = deployment
         self._invoker = invoker
-        # The S3 event queue is cheap to read on moto, so only stream shards slow down when idle.
+        # The S3 event queue and stream shards are woken by what arrives, so an idle one slows down; an SQS
+        # mapping keeps the base pace, since a message visible again after its timeout sends no notice.
         self._queue_pace = PollingPace(poll_interval)
-        self._stream_pace = PollingPace(poll_interval, idle_poll_interval)
+        self._idle_pace = PollingPace(poll_interval, idle_poll_interval)
         self._retry_delay = retry_delay
         self._clients = MotoClients(deployment.aws_endpoint_url, deployment.region)
         self._sender = DestinationSender(self._clients)
@@ -92,12 +94,12 @@ class EventSources:
         """Takes each stream's starting position and configures the buckets before returning."""
         self._async_invoker = AsyncInvoker(self._deployment, self._invoker, self._sender, self._retry_delay)
         self._s3_notifications = S3Notifications(
-            self._deployment, self._buckets, self._async_invoker, self._clients, self._queue_pace
+            self._deployment, self._buckets, self._async_invoker, self._clients, self._idle_pace
         )
         self._warn_about_destinations(self._async_invoker)
         streams_client = self._clients.client("dynamodbstreams")
         for config in self._stream_configs:
-            mapping = StreamMapping(config, self._invoker, self._sender, streams_client, self._stream_pace)
+            mapping = StreamMapping(config, self._invoker, self._sender, streams_client, self._idle_pace)
             try:
                 mapping.start()
             except (BotoCoreError, ClientError) as error:

@@ -5,7 +5,9 @@ CompleteMultipartUpload and DeleteObject), but it runs Lambda targets itself, in
 notification configuration on moto is replaced with: the template's queue, topic and EventBridge targets
 (moto delivers those), plus one internal queue that receives every event a function rule may want. A poller
 reads that queue, matches the template's function rules (events, prefix, suffix) and hands each match to
-the asynchronous invoker.
+the asynchronous invoker. An event sent to the queue wakes the poller
+(:mod:`cdk_local_cloud.embedded_aws.queue_message_notices`), so an idle poller reads less and less often
+without delaying the next upload's event.
 """
 
 import json
@@ -19,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from cdk_local_cloud.contracts.deployment import Deployment
 from cdk_local_cloud.embedded_aws.moto_clients import MotoClients
+from cdk_local_cloud.embedded_aws.queue_message_notices import stop_watching_queue, watch_queue
 from cdk_local_cloud.events.delivery.async_invocations import AsyncInvoker
 from cdk_local_cloud.events.function_refs import resolve_function
 from cdk_local_cloud.events.polling_thread import PollingPace, PollingThread, StepOutcome
@@ -52,8 +55,12 @@ class S3Notifications:
         self._sqs = clients.client("sqs")
         self._completer = S3RecordCompleter(deployment.account_id)
         self._stopping = threading.Event()
-        self._thread = PollingThread("events s3 notifications", self._step, pace, self._stopping)
+        self._wake_up = threading.Event()
+        self._thread = PollingThread(
+            "events s3 notifications", self._step, pace, self._stopping, wake_up=self._wake_up
+        )
         self._queue_url = ""
+        self._queue_arn = ""
         self._configured: list[str] = []
 
     def start(self) -> None:
@@ -61,17 +68,20 @@ class S3Notifications:
             return
         queue = self._sqs.create_queue(QueueName=f"emulator-s3-notifications-{uuid.uuid4().hex[:12]}")
         self._queue_url = queue["QueueUrl"]
-        queue_arn = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])
+        attributes = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])
+        self._queue_arn = attributes["Attributes"]["QueueArn"]
+        watch_queue(self._queue_arn, self._wake_up)
         for notifications in self._buckets.values():
-            self._configure(notifications, queue_arn["Attributes"]["QueueArn"])
+            self._configure(notifications, self._queue_arn)
         self._thread.start()
 
     def close(self) -> None:
         """Stops the poller, gives each bucket back its template's own targets, deletes the internal queue."""
         if not self._queue_url:
             return
-        self._stopping.set()
+        self._thread.stop()
         self._thread.join()
+        stop_watching_queue(self._queue_arn, self._wake_up)
         try:
             for bucket in self._configured:
                 self._put_configuration(self._buckets[bucket], internal_queue_arn=None)
