@@ -42,7 +42,7 @@ Example:
     ['L0SM9cOFvHcCIhw=']
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from functools import cached_property
 from itertools import islice
@@ -250,7 +250,11 @@ class ConnectionsRepository:
 
         A strongly consistent read: a subscription that a removal ended before this call is never in it.
         """
-        return list(self._table.query_all(Subscriber, self._board_subscribers(board_id), consistent=True))
+        return list(
+            self._table.query_all(
+                Subscriber, _filed_under(Subscriber, {"board_id": board_id}), consistent=True
+            )
+        )
 
     def subscriber_ids_of(self, board_id: str, *, at_most: int) -> list[str] | None:
         """The connections subscribed to the board now, by id, if there are at most ``at_most``; else None.
@@ -261,7 +265,7 @@ class ConnectionsRepository:
         """
         prefix = Subscriber.key_prefix(CONNECTIONS_SORT_KEY)
         keys = self._table.query_keys(
-            self._board_subscribers(board_id), consistent=True, page_size=at_most + 1
+            _filed_under(Subscriber, {"board_id": board_id}), consistent=True, page_size=at_most + 1
         )
         # The lane label holds no "#": what follows the first one is the connection id, whatever it holds.
         ids = [
@@ -277,8 +281,7 @@ class ConnectionsRepository:
         a sender's message waited in the queue, for one) is never in it.
         """
         prefix = Subscriber.key_prefix(CONNECTIONS_SORT_KEY)
-        partition = Subscriber.render_key(CONNECTIONS_PARTITION_KEY, {"board_id": board_id})
-        condition = Key(CONNECTIONS_PARTITION_KEY).eq(partition) & Key(CONNECTIONS_SORT_KEY).between(
+        condition = _partition(Subscriber, {"board_id": board_id}) & Key(CONNECTIONS_SORT_KEY).between(
             f"{prefix}{key_lane_label(lanes.first)}#", f"{prefix}{key_lane_label(lanes.last)}{_PAST_A_LANE}"
         )
         return list(self._table.query_all(Subscriber, condition, consistent=True))
@@ -317,12 +320,9 @@ class ConnectionsRepository:
         prefix = f"{Farewell.key_prefix(CONNECTIONS_SORT_KEY)}{event_type}#"
         if user_id is not None:
             prefix = f"{prefix}{user_id}#"
-        partition = Farewell.render_key(CONNECTIONS_PARTITION_KEY, {"board_id": board_id})
         farewells = list(
             self._table.query_all(
-                Farewell,
-                Key(CONNECTIONS_PARTITION_KEY).eq(partition) & Key(CONNECTIONS_SORT_KEY).begins_with(prefix),
-                consistent=True,
+                Farewell, _filed_under(Farewell, {"board_id": board_id}, prefix), consistent=True
             )
         )
         self._table.batch_delete(Farewell, [dict(farewell) for farewell in farewells])
@@ -355,12 +355,8 @@ class ConnectionsRepository:
         Deleting is unconditional: a connection that TTL or an earlier cleanup already removed is fine.
         """
         self._table.batch_delete(Connection, [{"connection_id": connection_id}])
-        partition = Connection.render_key(CONNECTIONS_PARTITION_KEY, {"connection_id": connection_id})
         subscriptions = self._table.query_all(
-            Subscription,
-            Key(CONNECTIONS_PARTITION_KEY).eq(partition)
-            & Key(CONNECTIONS_SORT_KEY).begins_with(Subscription.key_prefix(CONNECTIONS_SORT_KEY)),
-            consistent=True,
+            Subscription, _filed_under(Subscription, {"connection_id": connection_id}), consistent=True
         )
         return self._forget((s.board_id, s.connection_id) for s in subscriptions)
 
@@ -371,7 +367,7 @@ class ConnectionsRepository:
         return list(
             self._table.query_all(
                 Subscriber,
-                self._board_subscribers(board_id),
+                _filed_under(Subscriber, {"board_id": board_id}),
                 filter=Attr("user_id").eq(user_id),
                 consistent=True,
             )
@@ -416,19 +412,25 @@ class ConnectionsRepository:
 
     def _forget_retired(self, board_id: str, only: ConditionBase | None = None) -> None:
         """Delete the board's retired Subscriber items (those ``only`` matches): see Migration above."""
-        partition = RetiredSubscriber.render_key(CONNECTIONS_PARTITION_KEY, {"board_id": board_id})
-        condition = Key(CONNECTIONS_PARTITION_KEY).eq(partition) & Key(CONNECTIONS_SORT_KEY).begins_with(
-            RetiredSubscriber.key_prefix(CONNECTIONS_SORT_KEY)
+        retired = self._table.query_all(
+            RetiredSubscriber,
+            _filed_under(RetiredSubscriber, {"board_id": board_id}),
+            filter=only,
+            consistent=True,
         )
-        retired = self._table.query_all(RetiredSubscriber, condition, filter=only, consistent=True)
         self._table.batch_delete(RetiredSubscriber, [dict(item) for item in retired])
 
-    @staticmethod
-    def _board_subscribers(board_id: str) -> ConditionBase:
-        partition = Subscriber.render_key(CONNECTIONS_PARTITION_KEY, {"board_id": board_id})
-        return Key(CONNECTIONS_PARTITION_KEY).eq(partition) & Key(CONNECTIONS_SORT_KEY).begins_with(
-            Subscriber.key_prefix(CONNECTIONS_SORT_KEY)
-        )
+
+def _partition(model: type[Model], values: Mapping[str, str]) -> ConditionBase:
+    """A Query's condition on the partition that ``model`` files ``values`` under."""
+    return Key(CONNECTIONS_PARTITION_KEY).eq(model.render_key(CONNECTIONS_PARTITION_KEY, values))
+
+
+def _filed_under(model: type[Model], values: Mapping[str, str], prefix: str | None = None) -> ConditionBase:
+    """A Query's key condition: ``model``'s items in that partition, or those whose sort key starts with
+    ``prefix``."""
+    sort_prefix = model.key_prefix(CONNECTIONS_SORT_KEY) if prefix is None else prefix
+    return _partition(model, values) & Key(CONNECTIONS_SORT_KEY).begins_with(sort_prefix)
 
 
 def _subscriber_key(board_id: str, connection_id: str) -> dict[str, str]:
