@@ -405,9 +405,9 @@ class ConnectionsRepository:
 
     def _forget(self, subscriptions: Iterable[tuple[str, str]]) -> int:
         keys = [_subscriber_key(board_id, connection_id) for board_id, connection_id in subscriptions]
-        self._table.batch_delete(Subscriber, keys)
-        self._table.batch_delete(RetiredSubscriber, keys)
-        self._table.batch_delete(Subscription, keys)
+        self._table.batch_delete_each(
+            (model, key) for key in keys for model in (Subscriber, RetiredSubscriber, Subscription)
+        )
         return len(keys)
 
     def _forget_retired(self, board_id: str, only: ConditionBase | None = None) -> None:

@@ -12,7 +12,7 @@ DynamoDB rather than in a racy read-then-compare.
     page = table.page(Note, Query(Key("pk").eq("NOTEBOOK#N1"), scope="notes:N1"), limit=20, cursor=None)
 """
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -245,7 +245,14 @@ class Table:
 
     def batch_delete(self, model_cls: type[Model], keys: Sequence[KeyValues]) -> None:
         """Unconditional deletes, 25 per request; absent items are ignored, as DynamoDB does."""
-        requests = [{"DeleteRequest": {"Key": self._primary_key(model_cls, key)}} for key in keys]
+        self.batch_delete_each((model_cls, key) for key in keys)
+
+    def batch_delete_each(self, deletes: Iterable[tuple[type[Model], KeyValues]]) -> None:
+        """:meth:`batch_delete` for items of several models: each (model, key) pair, 25 per request, so
+        items that go together (a record and its mirror) cost one request instead of one per model."""
+        requests = [
+            {"DeleteRequest": {"Key": self._primary_key(model_cls, key)}} for model_cls, key in deletes
+        ]
         batch_write(self.client, self.name, requests)
 
     def transact_write(self, ops: Sequence[WriteOp[Any]]) -> None:

@@ -358,6 +358,22 @@ def test_batch_delete_removes_items(table: Table) -> None:
     assert table.batch_get(Counter, [{"name": f"c{index}"} for index in range(30)]) == []
 
 
+def test_batch_delete_each_deletes_items_of_several_models_in_one_request(table: Table) -> None:
+    table.save(Counter(name="c", value=1))
+    expires_at = datetime.now(UTC) + timedelta(hours=1)
+    table.save(Session(session_id="s", expires_at=expires_at))
+    requests: list[str] = []
+    table.client.meta.events.register(
+        "before-call.dynamodb.BatchWriteItem", lambda **_: requests.append("BatchWriteItem")
+    )
+
+    table.batch_delete_each([(Counter, {"name": "c"}), (Session, {"session_id": "s"})])
+
+    assert requests == ["BatchWriteItem"]
+    assert table.get(Counter, {"name": "c"}) is None
+    assert table.get(Session, {"session_id": "s"}) is None
+
+
 def test_transaction_is_all_or_nothing(table: Table) -> None:
     note_write = table.save_op(Note(note_id="n1", text="one"))
     with pytest.raises(ItemNotFoundError) as raised:

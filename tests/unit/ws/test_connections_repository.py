@@ -364,9 +364,11 @@ def test_unsubscribing_and_disconnecting_also_delete_the_previous_releases_items
     for connection_id, user_id in (("c1", "ann"), ("c2", "bob")):
         _retired_subscriber(watched.client, connections_table, "board-1", connection_id, user_id)
 
+    watched.sent.clear()
     connections.unsubscribe("c1", "board-1")
-    connections.disconnect("c2")
 
+    assert watched.sent == ["BatchWriteItem"], "both of the subscription's items and the retired one, at once"
+    connections.disconnect("c2")
     assert _retired_keys(watched.client, connections_table, "board-1") == []
 
 
