@@ -77,19 +77,19 @@ def _rolled_back_in_place(transact: Callable[..., Any]) -> Callable[..., Any]:
     ) -> Any:
         with _writes_lock:
             journal = list(_journal(backend, transact_items))
-            shard_lengths = {
-                id(table): len(table.stream_shard.items)
-                for table in {id(entry.table): entry.table for entry in journal}.values()
-                if table.stream_shard is not None
+            # Each named table's stream shard, and how many records it held before the transaction.
+            shards = {
+                id(shard): (shard, len(shard.items))
+                for shard in (entry.table.stream_shard for entry in journal)
+                if shard is not None
             }
             try:
                 return transact(backend, transact_items, *args, **kwargs)
             except Exception:
                 for entry in reversed(journal):
                     entry.put_back()
-                for entry in journal:
-                    if entry.table.stream_shard is not None:
-                        del entry.table.stream_shard.items[shard_lengths[id(entry.table)] :]
+                for shard, length in shards.values():
+                    del shard.items[length:]
                 raise
 
     setattr(transact_write_items, _INSTALLED_MARK, True)
