@@ -5,9 +5,10 @@ cold-start latency. Each sample is a new interpreter (nothing cached in memory);
 and every handler alternate, so that machine noise hits them alike, and the medians are compared.
 The environment is Lambda's as the stacks configure it, tracing on (``LAMBDA_TASK_ROOT`` set, no
 ``POWERTOOLS_TRACE_DISABLED``), so whatever tracing costs at import is counted. The code is imported as
-Lambda imports it: from the asset as the stacks build it (``serverless_blocks.bytecode``: the ``lambdas``
-folder with the stacks' excludes and bytecode compiled for the runtime), run with ``-B`` so that nothing
-else is written, while the libraries come with their bytecode, as the runtime and its layers do.
+Lambda imports it: by ``importlib.import_module`` from inside a function, at a call depth that rotates
+over the rounds (see ``BASE_DEPTHS``), from the asset as the stacks build it (``serverless_blocks.bytecode``:
+the ``lambdas`` folder with the stacks' excludes and bytecode compiled for the runtime), run with ``-B`` so
+that nothing else is written, while the libraries come with their bytecode, as the runtime and its layers do.
 ``--without-bytecode`` imports the sources alone, as Lambda did before the assets shipped bytecode.
 Run: `make bench` or `.venv/bin/python bench/cold_import.py`.
 """
@@ -55,7 +56,28 @@ LIBRARY_FLOORS = {
         "from aws_lambda_powertools.utilities.batch import BatchProcessor"
     ),
 }
-_TIMER = "import time; t = time.perf_counter(); {body}; print(time.perf_counter() - t)"
+# Lambda's runtime imports a handler from inside its bootstrap's functions (awslambdaric's ``_get_handler``
+# calls ``importlib.import_module``), never at a script's top level, and how deep its stack is then varies
+# with the runtime's release. Where an import starts in the interpreter's frame-stack chunk matters on
+# CPython 3.13 releases without python/cpython#145789: a recursion that keeps crossing a chunk boundary maps
+# and unmaps a chunk each time (40 ms for the REST handler imported at a ``-c`` script's top level). So
+# each sample imports from inside a function, and the samples rotate through BASE_DEPTHS call depths, the
+# same for every case of a round: no ratio rests on one alignment.
+BASE_DEPTHS = 8
+_TIMER = """
+import time
+
+
+def timed_import(depth):
+    if depth:
+        return timed_import(depth - 1)
+    started = time.perf_counter()
+    {body}
+    return time.perf_counter() - started
+
+
+print(timed_import({depth}))
+"""
 # What Lambda and the stacks set; values are fake and nothing is called, the import only reads them.
 FAKE_ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -81,17 +103,17 @@ FAKE_ENVIRONMENT = {
 def import_body(handler: str) -> str:
     """What Lambda's runtime does with a handler string: import the module, then get the name."""
     module, _, name = handler.rpartition(".")
-    return f"from {module} import {name}"
+    return f"import importlib; getattr(importlib.import_module({module!r}), {name!r})"
 
 
-def sample(body: str, asset: Path, *, write_bytecode: bool = False) -> float:
-    """Seconds to run ``body`` in a new interpreter whose import path is ``asset``."""
+def sample(body: str, asset: Path, *, depth: int = 0, write_bytecode: bool = False) -> float:
+    """Seconds to run ``body`` ``depth`` calls deep in a new interpreter whose import path is ``asset``."""
     unset = {"POWERTOOLS_TRACE_DISABLED", "PYTHONDONTWRITEBYTECODE"}
     environment = {key: value for key, value in os.environ.items() if key not in unset}
     environment.update(FAKE_ENVIRONMENT, LAMBDA_TASK_ROOT=str(asset), PYTHONPATH=str(asset))
     flags = [] if write_bytecode else ["-B"]
     output = subprocess.run(
-        [sys.executable, *flags, "-c", _TIMER.format(body=body)],
+        [sys.executable, *flags, "-c", _TIMER.format(body=body, depth=depth)],
         env=environment,
         capture_output=True,
         text=True,
@@ -118,7 +140,7 @@ def stage_asset(destination: Path, *, with_bytecode: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=21, help="fresh processes per case (default 21)")
+    parser.add_argument("--runs", type=int, default=24, help="fresh processes per case (default 24)")
     parser.add_argument("--without-bytecode", action="store_true", help="stage the asset as sources only")
     arguments = parser.parse_args()
     runs = arguments.runs
@@ -135,14 +157,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as staging:
         asset = Path(staging) / "asset"
         shipped = stage_asset(asset, with_bytecode=not arguments.without_bytecode)
-        for _ in range(runs):
+        for round_number in range(runs):
             for name, body in cases.items():
-                samples[name].append(sample(body, asset))
+                samples[name].append(sample(body, asset, depth=round_number % BASE_DEPTHS))
     medians = {name: statistics.median(values) for name, values in samples.items()}
     floor = medians[FLOOR_NAME]
     print(
-        f"cold import, median of {runs} fresh processes each (Python {sys.version.split()[0]}, tracing on, "
-        f"asset with {shipped})"
+        f"cold import, median of {runs} fresh processes each at {min(runs, BASE_DEPTHS)} call depths "
+        f"(Python {sys.version.split()[0]}, tracing on, asset with {shipped})"
     )
     print(f"  {FLOOR_NAME:<48} median {floor * 1000:7.1f} ms")
     ratios = {name: medians[name] / floor for name in HANDLERS}
