@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from cdk_local_cloud.embedded_aws.server import FAKE_CREDENTIALS
+from cdk_local_cloud.contracts.fake_credentials import FAKE_CREDENTIALS
 
 __all__ = ["MotoClients"]
 

@@ -18,6 +18,7 @@ import requests
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from cdk_local_cloud.contracts.fake_credentials import FAKE_CREDENTIALS
 from cdk_local_cloud.contracts.ports import LOOPBACK, claim_port
 from cdk_local_cloud.embedded_aws.dynamodb_transactions import install_in_place_rollback
 from cdk_local_cloud.embedded_aws.queue_message_notices import install_queue_message_notices
@@ -25,15 +26,10 @@ from cdk_local_cloud.embedded_aws.s3_copy_preconditions import install_copy_sour
 from cdk_local_cloud.embedded_aws.s3_cors import S3CorsMiddleware
 from cdk_local_cloud.embedded_aws.stream_write_notices import install_stream_write_notices
 
-__all__ = ["FAKE_ACCOUNT_ID", "FAKE_CREDENTIALS", "EmbeddedAws"]
+__all__ = ["FAKE_ACCOUNT_ID", "EmbeddedAws"]
 
 # moto's default account. Never a real account: The local cloud talks to loopback only.
 FAKE_ACCOUNT_ID = "123456789012"
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
 
 
 _RESET_TIMEOUT_SECONDS = 30

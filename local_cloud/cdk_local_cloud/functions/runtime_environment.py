@@ -10,16 +10,12 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from cdk_local_cloud.contracts.fake_credentials import FAKE_CREDENTIALS
 from cdk_local_cloud.functions.spec import FunctionSpec
 
-__all__ = ["FAKE_CREDENTIALS", "FUNCTION_VERSION", "function_environment", "new_log_stream_name"]
+__all__ = ["FUNCTION_VERSION", "function_environment", "new_log_stream_name"]
 
 FUNCTION_VERSION = "$LATEST"
-FAKE_CREDENTIALS: Mapping[str, str] = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 
 
