@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -52,8 +53,9 @@ class Uploads:
     board: SeededBoard
     bucket: str
 
-    @property
+    @cached_property
     def s3(self) -> Any:
+        """One client for the test (each costs milliseconds to build), made after the server is named."""
         return boto3.client("s3")
 
     def start(
