@@ -8,13 +8,17 @@ through JWKS_URL, so the verification path is exactly the one that runs against 
 import json
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
 import pytest
+from account_snapshot import AccountSnapshot
 from cognito_harness import JwksEndpoint, UserPools, create_user_pools, moto_jwk
 from connections_endpoint import SHUTDOWN_POLL_SECONDS, ConnectionsEndpoint
+from moto_account import use_fake_credentials
 from ws_harness import USERS, Realtime
 
 from corkboard.models import Role
@@ -56,10 +60,31 @@ def jwks() -> Iterator[JwksEndpoint]:
     thread.join()
 
 
+@pytest.fixture(scope="session")
+def created_user_pools(unit_account: AccountSnapshot[Any]) -> AccountSnapshot[UserPools]:
+    """The two pools alone (moto's Cognito state), created once per session and restored for each test.
+
+    moto loads its signing key again for every pool it creates (about 0.1 s a pool); a copy of the pools
+    costs well under a millisecond. Restoring installs moto's Cognito state only, so the rest of the test's
+    account (its tables and whatever earlier fixtures wrote) stays as it is.
+    """
+    cognito = partial(boto3.client, "cognito-idp", region_name=unit_account.created.resources.region)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        use_fake_credentials(monkeypatch)
+        return AccountSnapshot.take(lambda _: create_user_pools(cognito()))
+
+
 @pytest.fixture
-def user_pools(aws: Any, jwks: JwksEndpoint, monkeypatch: pytest.MonkeyPatch) -> Iterator[UserPools]:
+def user_pools(
+    aws: Any,
+    jwks: JwksEndpoint,
+    created_user_pools: AccountSnapshot[UserPools],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[UserPools]:
     """Two pools on moto; the authorizer is configured for the first pool's first client."""
-    pools = create_user_pools(boto3.client("cognito-idp", region_name=aws.region))
+    pools = replace(
+        created_user_pools.restore(monkeypatch), cognito=boto3.client("cognito-idp", region_name=aws.region)
+    )
     monkeypatch.setenv(ENV_USER_POOL_ID, pools.pool_id)
     monkeypatch.setenv(ENV_USER_POOL_CLIENT_ID, pools.client_id)
     monkeypatch.setenv(ENV_JWKS_URL, jwks.url)
