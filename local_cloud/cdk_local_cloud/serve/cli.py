@@ -44,7 +44,7 @@ def token_command_for(outputs_file: Path) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cdk-local", description=__doc__)
+    parser = argparse.ArgumentParser(prog="cdk-local", description=__doc__.partition("\n")[0])
     commands = parser.add_subparsers(required=True)
     serve = commands.add_parser("serve", help="Serve a synthesized CDK app on localhost until Ctrl-C.")
     serve.add_argument(
