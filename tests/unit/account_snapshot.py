@@ -17,7 +17,7 @@ in the same process never see this account. Copying a few empty tables takes wel
 import copy
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 import pytest
@@ -73,6 +73,12 @@ class AccountSnapshot(Generic[Created]):
         """moto's state as it is now, inside a test's ``mock_aws``: for work that many tests start from
         (a seeded board), done once and then restored instead of done again. No environment is kept."""
         return cls(created, {}, _copies_of_every_backend())
+
+    def of_services(self, *service_names: str) -> "AccountSnapshot[Created]":
+        """This snapshot with only the state of these services (moto's names: ``"cognito-idp"``), so that
+        restoring it over a test's account leaves every other service of that account as the test made it."""
+        kept = tuple(backend for backend in self.backends if backend.service.service_name in service_names)
+        return replace(self, backends=kept)
 
     def restore(self, monkeypatch: pytest.MonkeyPatch) -> Created:
         """Install the account into the running ``mock_aws`` (just reset) and its environment; what was made.

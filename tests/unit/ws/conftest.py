@@ -71,7 +71,7 @@ def created_user_pools(unit_account: AccountSnapshot[Any]) -> AccountSnapshot[Us
     cognito = partial(boto3.client, "cognito-idp", region_name=unit_account.created.resources.region)
     with pytest.MonkeyPatch.context() as monkeypatch:
         use_fake_credentials(monkeypatch)
-        return AccountSnapshot.take(lambda _: create_user_pools(cognito()))
+        return AccountSnapshot.take(lambda _: create_user_pools(cognito())).of_services("cognito-idp")
 
 
 @pytest.fixture
