@@ -30,7 +30,7 @@ def test_the_bench_imports_the_handler_of_every_function_of_the_app(
     assert set(HANDLERS.values()) == _handlers(dev_app) | _handlers(prod_app)
 
 
-def test_each_sample_imports_from_inside_a_function_at_the_call_depth_of_its_round(tmp_path: Path) -> None:
+def test_a_sample_imports_from_inside_a_function_at_the_call_depth_it_is_given(tmp_path: Path) -> None:
     depths_seen = tmp_path / "depths"
     body = f"import traceback; open({str(depths_seen)!r}, 'a').write(f'{{len(traceback.extract_stack())}} ')"
 
