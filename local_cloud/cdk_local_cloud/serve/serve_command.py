@@ -11,14 +11,14 @@ from cdk_local_cloud.embedded_aws.saved_state import SavedStateError
 from cdk_local_cloud.local_cloud import LocalCloud, LocalCloudSettings
 from cdk_local_cloud.serve.app_synth import AppSynthError, find_cdk_cli, synthesize_app
 from cdk_local_cloud.serve.cli import APP_CDK_OUT, token_command_for
-from cdk_local_cloud.serve.outputs_file import OutputsFileError, local_outputs, write_outputs_file
+from cdk_local_cloud.serve.outputs_file import local_outputs, write_outputs_file
 from cdk_local_cloud.serve.quickstart import quickstart_text
 from cdk_local_cloud.serve.stop_signal import StopSignal
 
 __all__ = ["EXPECTED_ERRORS", "run"]
 
 # What a user can cause and fix (a bad assembly, a busy port, ...): one line, no traceback.
-EXPECTED_ERRORS = (AssemblyError, PortInUseError, OutputsFileError, AppSynthError, SavedStateError)
+EXPECTED_ERRORS = (AssemblyError, PortInUseError, AppSynthError, SavedStateError)
 
 
 def _assembly(arguments: argparse.Namespace) -> Path:
