@@ -74,9 +74,9 @@ from corkboard.connections import (  # noqa: E402
 )
 from corkboard.fanout import FanoutReport  # noqa: E402
 from corkboard.fanout_queue import LISTED_SUBSCRIBERS, FanoutBatch  # noqa: E402
-from corkboard.models import Task, utc_now  # noqa: E402
+from corkboard.models import Task  # noqa: E402
 from corkboard.repository import TABLE_SCHEMA  # noqa: E402
-from corkboard.services import broadcasts, store  # noqa: E402
+from corkboard.services import deliveries, store  # noqa: E402
 from corkboard.settings import DEFAULT_FANOUT_CONCURRENCY  # noqa: E402
 from corkboard.subscriber_lanes import LaneRange  # noqa: E402
 from corkboard.table_design import (  # noqa: E402
@@ -87,6 +87,7 @@ from corkboard.table_design import (  # noqa: E402
     PARTITION_KEY,
     SORT_KEY,
 )
+from corkboard.timestamps import utc_now  # noqa: E402
 from dynamo_odm import Table  # noqa: E402
 from dynamo_odm.serialization import dump_item  # noqa: E402
 from streams.broadcaster import handler as broadcaster  # noqa: E402
@@ -136,7 +137,7 @@ MOTO = MotoClock()
 
 
 class DeliveryCount:
-    """Adds up the posts the senders' ``broadcasts.deliver`` calls delivered: a run must reach everyone."""
+    """Adds up the posts the senders' ``deliveries.deliver`` calls delivered: a run must reach everyone."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -144,7 +145,7 @@ class DeliveryCount:
 
     @contextmanager
     def installed(self) -> Iterator[None]:
-        original = broadcasts.deliver
+        original = deliveries.deliver
 
         def counted(batch: FanoutBatch) -> FanoutReport:
             report = original(batch)
@@ -152,11 +153,11 @@ class DeliveryCount:
                 self.delivered += len(report.delivered)
             return report
 
-        broadcasts.deliver = counted
+        deliveries.deliver = counted
         try:
             yield
         finally:
-            broadcasts.deliver = original
+            deliveries.deliver = original
 
 
 def task_created_record(board_id: str, title: str = "Benchmark", sequence: int = 1) -> dict[str, Any]:
@@ -265,8 +266,8 @@ def sharded_run(event: dict[str, Any], queue_url: str, connections: int) -> Shar
         raise SystemExit("The broadcaster failed to queue the event.")
     records = _receive_all(sqs, queue_url)
     sending = []
-    deliveries = DeliveryCount()
-    with deliveries.installed():
+    delivery_count = DeliveryCount()
+    with delivery_count.installed():
         for record in records:
             response, wall, in_moto = MOTO.timed(
                 lambda record=record: sender({"Records": [record]}, LambdaContextDouble())
@@ -275,8 +276,8 @@ def sharded_run(event: dict[str, Any], queue_url: str, connections: int) -> Shar
             if response != NO_FAILURES:
                 raise SystemExit(f"A batch failed, so the figures would mean nothing: {response}")
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=record["receiptHandle"])
-    if deliveries.delivered != connections:
-        raise SystemExit(f"The senders posted to {deliveries.delivered} connections, not {connections}.")
+    if delivery_count.delivered != connections:
+        raise SystemExit(f"The senders posted to {delivery_count.delivered} connections, not {connections}.")
     return ShardedRun((broadcasting, broadcasting_in_moto), sending)
 
 

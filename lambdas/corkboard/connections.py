@@ -51,13 +51,13 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from corkboard import settings
-from corkboard.models import UtcDatetime, utc_now
 from corkboard.subscriber_lanes import LaneRange, key_lane, key_lane_label
 from corkboard.table_design import (
     CONNECTIONS_PARTITION_KEY,
     CONNECTIONS_SORT_KEY,
     CONNECTIONS_TTL_ATTRIBUTE,
 )
+from corkboard.timestamps import UtcDatetime, utc_now
 from dynamo_odm import (
     Attr,
     ConditionBase,

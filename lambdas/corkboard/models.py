@@ -13,11 +13,10 @@ GSI1 lists a user's boards; GSI2 lists one board's tasks in one status, so that 
 Timestamps are timezone-aware and normalised to UTC; they are stored as ISO-8601 strings.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import Field
 
 from corkboard.ids import new_ulid
 from corkboard.table_design import (
@@ -29,6 +28,7 @@ from corkboard.table_design import (
     PARTITION_KEY,
     SORT_KEY,
 )
+from corkboard.timestamps import UtcDatetime, utc_now
 from dynamo_odm import Model
 
 __all__ = [
@@ -39,18 +39,9 @@ __all__ = [
     "Role",
     "Task",
     "TaskStatus",
-    "UtcDatetime",
-    "utc_now",
 ]
 
 _BOARD_PARTITION = "BOARD#{board_id}"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
 
 
 def _pending_expiry() -> datetime:

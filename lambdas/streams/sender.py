@@ -2,7 +2,7 @@
 
 The broadcaster queues each event on the FIFO fan-out queue as batches that each name a range of the
 board's key lanes (:mod:`corkboard.fanout_queue`), plus the farewells by id; Lambda hands this function up to
-ten batches at a time, and :func:`corkboard.services.broadcasts.deliver` posts each: it reads who subscribes
+ten batches at a time, and :func:`corkboard.services.deliveries.deliver` posts each: it reads who subscribes
 in those lanes now (one consistent Query of a key range) and posts to them. As in the broadcaster, a post
 that fails is that connection's affair (a 410 forgets the connection); a batch fails only when it is not a
 batch, or when its lanes' subscribers cannot be read.
@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from corkboard.fanout_queue import read_batch
 from corkboard.observability import logger, tracer
-from corkboard.services import broadcasts
+from corkboard.services import deliveries
 
 __all__ = ["handler"]
 
@@ -37,4 +37,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 def _send(record: SQSRecord) -> None:
-    broadcasts.deliver(read_batch(record.body, record.message_id))
+    deliveries.deliver(read_batch(record.body, record.message_id))

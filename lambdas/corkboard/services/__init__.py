@@ -8,6 +8,7 @@ __all__ = [
     "attachments",
     "boards",
     "broadcasts",
+    "deliveries",
     "members",
     "subscriptions",
     "tasks",

@@ -1,62 +1,33 @@
-"""Delivering a board's events to every connection subscribed to it; one slow connection holds up no one.
+"""Delivering a board's events to every connection subscribed to it, or queuing them for the senders.
 
 The subscribers are read when the event is sent (a strongly consistent read of the connections table), so
 a subscription that a removal or a board deletion has ended never gets the event, whatever became of
 earlier records. Only that read can fail the event as a whole (:class:`SubscribersUnreadableError`, which
-the stream retries); a post that fails is that connection's affair:
-
-- **410 Gone**: the client left; the connection and its subscriptions are forgotten.
-- **No answer in time** (:class:`~corkboard.management_api.PostTimedOutError`): the connection is closed
-  at once (``DELETE @connections``) and forgotten. Each post that waits delays the board's next event for
-  every subscriber, so a connection that does not take its frames is not given a second wait.
-- **Any other failure** (``LimitExceededException`` for a client whose buffer is full, throttling, 5xx),
-  after the one quick retry of :class:`~corkboard.management_api.ManagementApi`: the subscription counts it.
-  :data:`FAILED_POSTS_BEFORE_CLOSING` failures in a row close the connection; a delivered post resets
-  the count. A single failure can be API Gateway's passing trouble (it also answers ``LimitExceeded``
-  when the account posts too fast), so it does not cost a healthy client its socket.
-
-A client whose connection was closed reconnects and reads the board again, so it never misses an event
-without knowing. The connections that a removal or deletion unsubscribed are owed that event
-(``member.removed``, ``board.deleted``): it is posted to them once, as a courtesy, and any failure is
-only logged.
+the stream retries); a post that fails is that connection's affair (:mod:`corkboard.services.deliveries`).
+The connections that a removal or deletion unsubscribed are owed that event (``member.removed``,
+``board.deleted``): it is posted to them once, as a courtesy, and any failure is only logged.
 
 **Sharded** (``FANOUT_QUEUE_URL`` set): :func:`publish` reads at most one bounded page of the subscribers'
 ids and queues messages that each name a range of the board's key lanes (:mod:`corkboard.fanout_queue`);
-the sender functions call :func:`deliver` for each, which reads the subscribers of its lanes, consistently,
-and posts as above. A subscription ended while its message waited in the queue is therefore not posted to,
-and each failure is counted from the subscriber as it is then (the FIFO queue gives a connection's messages
-to one sender at a time, so two counts never race).
+the sender functions deliver each (:func:`corkboard.services.deliveries.deliver`).
 
 Example:
     >>> broadcasts.publish(event, event_id=record.event_id)  # Broadcast or Queued; SubscribersUnreadableError
-    >>> broadcasts.deliver(batch)                             # in a sender: FanoutReport
 """
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 
 from corkboard import settings
-from corkboard.connections import Subscriber
 from corkboard.events import BoardEvent, EventType
-from corkboard.fanout import FanoutReport, fan_out
-from corkboard.fanout_queue import LISTED_SUBSCRIBERS, FanoutBatch, FarewellBatch, LaneBatch, batches_of
-from corkboard.management_api import ConnectionGoneError, PostTimedOutError, encode_frame
+from corkboard.fanout import FanoutReport
+from corkboard.fanout_queue import LISTED_SUBSCRIBERS, batches_of
+from corkboard.management_api import encode_frame
 from corkboard.observability import logger, tracer
-from corkboard.services.store import connections, fanout_queue, management_api
+from corkboard.services.deliveries import post_to_subscribers, say_farewells
+from corkboard.services.store import connections, fanout_queue
 
-__all__ = [
-    "FAILED_POSTS_BEFORE_CLOSING",
-    "BatchSubscribersUnreadableError",
-    "Broadcast",
-    "Queued",
-    "SubscribersUnreadableError",
-    "deliver",
-    "publish",
-]
-
-FAILED_POSTS_BEFORE_CLOSING = 3
+__all__ = ["Broadcast", "Queued", "SubscribersUnreadableError", "publish"]
 
 
 class SubscribersUnreadableError(RuntimeError):
@@ -66,17 +37,6 @@ class SubscribersUnreadableError(RuntimeError):
         super().__init__(
             f"The subscribers of board {event.board_id} could not be read, so {event.type} was posted to "
             "nobody. The stream retries the record, then sends it to the on-failure queue."
-        )
-
-
-class BatchSubscribersUnreadableError(RuntimeError):
-    """Who subscribes in a queued batch's key lanes could not be read, so none of them was posted to."""
-
-    def __init__(self, batch: LaneBatch) -> None:
-        super().__init__(
-            f"The subscribers of board {batch.board_id} in key lanes {batch.lanes.labels} could not be read, "
-            "so their batch was posted to nobody. SQS receives it again after the queue's visibility "
-            "timeout, then moves it to the dead-letter queue."
         )
 
 
@@ -105,13 +65,12 @@ def publish(event: BoardEvent, *, event_id: str | None = None) -> Broadcast | Qu
     if settings.fanout_queue_url() is not None:
         return _queue(event, event_id)
     try:
-        subscribers = {s.connection_id: s for s in connections().subscribers_of(event.board_id)}
+        subscribers = connections().subscribers_of(event.board_id)
     except Exception as error:
         raise SubscribersUnreadableError(event) from error
     payload = encode_frame(event.frame())
-    concurrency = settings.fanout_concurrency()
-    report = fan_out(list(subscribers), partial(_deliver, payload, subscribers), concurrency=concurrency)
-    farewells = fan_out(_owed(event), partial(_say_farewell, payload), concurrency=concurrency)
+    report = post_to_subscribers(payload, subscribers)
+    farewells = say_farewells(payload, _owed(event))
     logger.info(
         "event posted",
         extra={
@@ -124,34 +83,6 @@ def publish(event: BoardEvent, *, event_id: str | None = None) -> Broadcast | Qu
         },
     )
     return Broadcast(report, farewells)
-
-
-@tracer.capture_method
-def deliver(batch: FanoutBatch) -> FanoutReport:
-    """Post one queued batch: to whoever subscribes in its key lanes now (read now), or, for a farewell
-    batch, to each of its connections once."""
-    payload = batch.frame.encode()
-    concurrency = settings.fanout_concurrency()
-    if isinstance(batch, FarewellBatch):
-        return fan_out(batch.connection_ids, partial(_say_farewell, payload), concurrency=concurrency)
-    try:
-        found = connections().subscribers_in_lanes(batch.board_id, batch.lanes)
-    except Exception as error:
-        raise BatchSubscribersUnreadableError(batch) from error
-    subscribers = {subscriber.connection_id: subscriber for subscriber in found}
-    report = fan_out(list(subscribers), partial(_deliver, payload, subscribers), concurrency=concurrency)
-    logger.info(
-        "batch posted",
-        extra={
-            "board_id": batch.board_id,
-            "key_lanes": batch.lanes.labels,
-            "subscribers": len(subscribers),
-            "delivered": len(report.delivered),
-            "gone": len(report.gone),
-            "failed": len(report.failed),
-        },
-    )
-    return report
 
 
 def _queue(event: BoardEvent, event_id: str | None) -> Queued:
@@ -186,38 +117,6 @@ def _queue(event: BoardEvent, event_id: str | None) -> Queued:
     return Queued(batches=len(batches), subscribers=subscribers, farewells=len(farewell_ids))
 
 
-def _deliver(payload: bytes, subscribers: Mapping[str, Subscriber], connection_id: str) -> None:
-    """One post; raises what became of it (for the report) after acting on it."""
-    subscriber = subscribers[connection_id]
-    try:
-        management_api().post(connection_id, payload)
-    except ConnectionGoneError:
-        connections().drop_connection(connection_id)
-        raise
-    except PostTimedOutError as error:
-        _close(connection_id, error)
-        raise
-    except Exception as error:
-        failures = connections().record_failed_post(subscriber)
-        if failures is not None and failures >= FAILED_POSTS_BEFORE_CLOSING:
-            _close(connection_id, error)
-        raise
-    if subscriber.failed_posts:
-        connections().clear_failed_posts(subscriber)
-
-
-def _close(connection_id: str, cause: Exception) -> None:
-    """Close a connection that does not take its frames, and forget it (its $disconnect may never come)."""
-    logger.warning(
-        "closing a connection that does not take its frames",
-        extra={"connection_id": connection_id, "cause": f"{type(cause).__name__}: {cause}"},
-    )
-    try:
-        management_api().close(connection_id)
-    finally:
-        connections().drop_connection(connection_id)
-
-
 def _owed(event: BoardEvent) -> list[str]:
     """The unsubscribed connections owed this event; a courtesy, so a failed read only skips it."""
     user_id = str(event.data["userId"]) if event.type is EventType.MEMBER_REMOVED else None
@@ -228,11 +127,3 @@ def _owed(event: BoardEvent) -> list[str]:
     except Exception:
         logger.exception("the connections owed this event could not be read; they go without it")
         return []
-
-
-def _say_farewell(payload: bytes, connection_id: str) -> None:
-    try:
-        management_api().post(connection_id, payload)
-    except ConnectionGoneError:
-        connections().drop_connection(connection_id)
-        raise

@@ -66,3 +66,19 @@ def test_no_handler_builds_a_pydantic_schema_at_import(cold_import: dict[str, li
     # A model whose schema is built at import makes every cold start pay for it, used or not: declare it
     # with ConfigDict(defer_build=True), as views.ApiModel and dynamo_odm.Model do.
     assert cold_import["built_schemas"] == []
+
+
+@pytest.fixture(scope="module")
+def sender_import() -> dict[str, list[str]]:
+    return _cold_import("streams.sender.handler")
+
+
+@pytest.mark.parametrize(
+    "module", ["corkboard.events", "corkboard.models", "corkboard.views", "corkboard.repository"]
+)
+def test_the_fanout_sender_imports_nothing_of_the_main_tables_items(
+    sender_import: dict[str, list[str]], module: str
+) -> None:
+    # A sender posts frames that the broadcaster rendered, to connections it reads from the connections table:
+    # the stored models, their views and the events built from them are the broadcaster's alone.
+    assert module not in sender_import["modules"]

@@ -20,10 +20,11 @@ from queue_tap import MAX_RECEIVE_COUNT, QueueTap
 from corkboard.connections import CONNECTIONS_SCHEMA, ConnectionsRepository, Subscriber
 from corkboard.fanout_queue import LISTED_SUBSCRIBERS, LaneBatch
 from corkboard.identity import Caller
-from corkboard.models import TaskStatus, utc_now
+from corkboard.models import TaskStatus
 from corkboard.observability import logger
 from corkboard.services import members
 from corkboard.subscriber_lanes import KEY_LANES, key_lane
+from corkboard.timestamps import utc_now
 from dynamo_odm import Table, ThrottledError
 from dynamo_odm.client import dynamodb_client
 from streams.broadcaster import handler as broadcaster
