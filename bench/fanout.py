@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "lambdas"), str(ROOT / "tests" / "unit")]
@@ -119,11 +120,8 @@ class MotoClock:
                 with clock._lock:
                     clock.seconds += time.perf_counter() - started
 
-        BotocoreStubber.__call__ = timed  # type: ignore[method-assign]
-        try:
+        with patch.object(BotocoreStubber, "__call__", timed):
             yield
-        finally:
-            BotocoreStubber.__call__ = original  # type: ignore[method-assign]
 
     def timed(self, call: Callable[[], Any]) -> tuple[Any, float, float]:
         """``call()``'s result, its wall time, and how much of it moto spent answering."""
@@ -153,11 +151,8 @@ class DeliveryCount:
                 self.delivered += len(report.delivered)
             return report
 
-        deliveries.deliver = counted
-        try:
+        with patch.object(deliveries, "deliver", counted):
             yield
-        finally:
-            deliveries.deliver = original
 
 
 def task_created_record(board_id: str, title: str = "Benchmark", sequence: int = 1) -> dict[str, Any]:
