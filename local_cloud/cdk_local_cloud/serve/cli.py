@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["APP_CDK_OUT", "STATE_DIR", "main", "token_command_for"]
+__all__ = ["APP_CDK_OUT", "main", "token_command_for"]
 
 # Where `serve --app` writes the assembly when --cdk-out is not given (the app's own cdk.out stays staged).
 APP_CDK_OUT = Path(".cdk-local") / "cdk.out"
 # Where the embedded AWS's data is kept across restarts when --state-dir is not given.
-STATE_DIR = Path(".cdk-local") / "state"
+_STATE_DIR = Path(".cdk-local") / "state"
 # Each command's module: ``run(arguments)`` and the ``EXPECTED_ERRORS`` it reports in one line.
 _COMMAND_MODULES = {
     "serve": "cdk_local_cloud.serve.serve_command",
@@ -77,8 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--state-dir",
         type=Path,
-        default=STATE_DIR,
-        help=f"where the embedded AWS's data is kept across restarts (default: {STATE_DIR})",
+        default=_STATE_DIR,
+        help=f"where the embedded AWS's data is kept across restarts (default: {_STATE_DIR})",
     )
     serve.add_argument(
         "--reset", action="store_true", help="start with an empty embedded AWS (deletes the saved state)"
