@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from functools import cache
 
 import pytest
 
@@ -39,7 +40,9 @@ print(json.dumps({{"modules": sorted(sys.modules), "built_schemas": built}}))
 """
 
 
+@cache
 def _cold_import(handler: str) -> dict[str, list[str]]:
+    """What a fresh interpreter holds once it imported ``handler``; one interpreter per handler per run."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("POWERTOOLS_")}
     environment.update(FAKE_ENVIRONMENT, LAMBDA_TASK_ROOT=str(LAMBDA_ASSET), PYTHONPATH=str(LAMBDA_ASSET))
     result = subprocess.run(
